@@ -28,6 +28,9 @@ func (s Set) Summary(full, def Set) string {
 		return "runtime default +" + s.Minus(def).String()
 	case def != 0 && s|def == def && def.Minus(s).Len() <= 3:
 		return "runtime default -" + def.Minus(s).String()
+	case s.Len() > 20 && Known.Minus(s).Len() <= 3 && s.Minus(Known).Empty():
+		// A privileged container on a node that lacks a capability or two.
+		return fmt.Sprintf("ALL -%s (%d)", Known.Minus(s), s.Len())
 	}
 	return s.String()
 }

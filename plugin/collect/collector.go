@@ -1,0 +1,192 @@
+package collect
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/client-go/util/exec"
+
+	"github.com/kubectl-caps/kubectl-caps/plugin/probe"
+	"github.com/kubectl-caps/kubectl-caps/plugin/termsafe"
+)
+
+// Defaults sized for large clusters on a laptop: enough parallel execs to hide API server and
+// kubelet latency, few enough not to overload one kubelet.
+const (
+	DefaultConcurrency = 16
+	DefaultTimeout     = 20 * time.Second
+	DefaultMaxBytes    = 8 << 20
+)
+
+// Target is one running container to read.
+type Target struct {
+	Namespace, Pod, Container string
+	// HostPID: PID 1 is the node's init, so the pid-1 fallback would describe the node.
+	HostPID bool
+}
+
+// Result is one container's reading or why there is none.
+type Result struct {
+	Target
+	Output *probe.Output
+	// Attempts says what was tried, for people: "proc: sh not found", ...
+	Attempts []string
+	Err      error
+	// Forbidden is set when the API server refused pods/exec (RBAC).
+	Forbidden bool
+}
+
+// Collector execs into containers with bounded concurrency, time and bytes.
+type Collector struct {
+	Exec        Executor
+	Concurrency int
+	Timeout     time.Duration
+	MaxBytes    int
+}
+
+// Collect reads every target and calls done (from any goroutine, serialised) as each finishes.
+// It returns when all are done or ctx is cancelled; cancelled targets get ctx's error.
+func (c *Collector) Collect(ctx context.Context, targets []Target, done func(i int, r Result)) []Result {
+	n := c.Concurrency
+	if n <= 0 {
+		n = DefaultConcurrency
+	}
+	results := make([]Result, len(targets))
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	work := make(chan int)
+	for w := 0; w < n && w < len(targets); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				r := c.readOne(ctx, targets[i])
+				mu.Lock()
+				results[i] = r
+				if done != nil {
+					done(i, r)
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+feed:
+	for i := range targets {
+		select {
+		case work <- i:
+		case <-ctx.Done():
+			for j := i; j < len(targets); j++ {
+				results[j] = Result{Target: targets[j], Err: ctx.Err()}
+			}
+			break feed
+		}
+	}
+	close(work)
+	wg.Wait()
+	return results
+}
+
+// readOne tries each method in order, falling back only when the image lacks the binary.
+func (c *Collector) readOne(ctx context.Context, t Target) Result {
+	r := Result{Target: t}
+	for _, m := range probe.Methods {
+		if m == probe.MethodPID1 && t.HostPID {
+			r.Attempts = append(r.Attempts, "proc-pid1: skipped (hostPID: PID 1 is the node's init)")
+			continue
+		}
+		out, err := c.try(ctx, t, m)
+		if err == nil {
+			r.Output = out
+			return r
+		}
+		r.Attempts = append(r.Attempts, fmt.Sprintf("%s: %s", m, termsafe.Clip(termsafe.Clean(err.Error()), 200)))
+		if isForbidden(err) {
+			r.Forbidden = true
+			r.Err = err
+			return r
+		}
+		if !isMissingBinary(err) || ctx.Err() != nil {
+			r.Err = err
+			return r
+		}
+	}
+	r.Err = errNoReader
+	return r
+}
+
+// errNoReader is the message for shell-less images (distroless, scratch). The hint names a
+// command for the user to run; we never run it ourselves.
+var errNoReader = errors.New("no /bin/sh, cat or capsh in the image, so /proc cannot be read from inside it; " +
+	"read it from a debug container instead: kubectl debug -it POD --image=busybox --target=CONTAINER -- cat /proc/1/status")
+
+// ErrNoReader reports whether err means the image has none of the binaries a reading needs.
+func ErrNoReader(err error) bool { return errors.Is(err, errNoReader) }
+
+func (c *Collector) try(parent context.Context, t Target, m probe.Method) (*probe.Output, error) {
+	timeout := c.Timeout
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+	max := c.MaxBytes
+	if max <= 0 {
+		max = DefaultMaxBytes
+	}
+	ctx, cancel := context.WithTimeout(parent, timeout)
+	defer cancel()
+	stdout := &boundedBuffer{max: max, onLimit: cancel}
+	stderr := &boundedBuffer{max: 16 << 10}
+	err := c.Exec.Exec(ctx, t.Namespace, t.Pod, t.Container, probe.Command(m), stdout, stderr)
+	data := stdout.Bytes()
+	if stdout.Overflowed() {
+		out, perr := probe.Parse(m, data)
+		if perr != nil {
+			return nil, fmt.Errorf("output exceeded %d bytes and could not be read: %v", max, perr)
+		}
+		out.Truncated = true
+		out.Problems = append(out.Problems, fmt.Sprintf("output exceeded %d bytes; the rest was not read", max))
+		return out, nil
+	}
+	if err != nil {
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) && parent.Err() == nil {
+			return nil, fmt.Errorf("no answer within %s (--timeout)", timeout)
+		}
+		if msg := strings.TrimSpace(string(stderr.Bytes())); msg != "" && isExitError(err) {
+			return nil, fmt.Errorf("%v: %s", err, msg)
+		}
+		return nil, err
+	}
+	return probe.Parse(m, data)
+}
+
+func isExitError(err error) bool {
+	var ee exec.ExitError
+	return errors.As(err, &ee)
+}
+
+// isMissingBinary recognises the runtime's "no such executable" answer. containerd/runc say
+// `exec: "sh": executable file not found in $PATH`; CRI-O and others exit 126/127 or report
+// "no such file or directory".
+func isMissingBinary(err error) bool {
+	var ee exec.ExitError
+	if errors.As(err, &ee) && (ee.ExitStatus() == 126 || ee.ExitStatus() == 127) {
+		return true
+	}
+	s := err.Error()
+	return strings.Contains(s, "executable file not found") ||
+		strings.Contains(s, "no such file or directory") ||
+		strings.Contains(s, "not found in $PATH") ||
+		strings.Contains(s, "output does not start with the probe header")
+}
+
+func isForbidden(err error) bool {
+	if apierrors.IsForbidden(err) {
+		return true
+	}
+	s := err.Error()
+	return strings.Contains(s, "forbidden") && strings.Contains(s, "pods/exec")
+}

@@ -1,0 +1,173 @@
+package inspect
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/kubectl-caps/kubectl-caps/plugin/capset"
+	"github.com/kubectl-caps/kubectl-caps/plugin/expect"
+	"github.com/kubectl-caps/kubectl-caps/plugin/findings"
+	"github.com/kubectl-caps/kubectl-caps/plugin/podsecurity"
+	"github.com/kubectl-caps/kubectl-caps/plugin/probe"
+	"github.com/kubectl-caps/kubectl-caps/plugin/reading"
+	"github.com/kubectl-caps/kubectl-caps/plugin/report"
+	"github.com/kubectl-caps/kubectl-caps/plugin/termsafe"
+)
+
+// Reading is one container's live result, as the collector returns it.
+type Reading struct {
+	Output *probe.Output
+	Err    error
+}
+
+// NodeFullSets learns each node's full capability set from privileged containers read on it:
+// runtimes give privileged containers the capabilities they hold themselves, which can be fewer
+// than the kernel knows (a VM whose root lacks one), so a constant would mispredict.
+func NodeFullSets(plans []Planned, readings []Reading) map[string]capset.Set {
+	full := map[string]capset.Set{}
+	for i, p := range plans {
+		if !p.Row.Declared.Privileged || i >= len(readings) || readings[i].Output == nil {
+			continue
+		}
+		if main := mainProcess(readings[i].Output); main != nil {
+			full[p.Row.Node] = full[p.Row.Node].Union(main.Bnd)
+		}
+	}
+	return full
+}
+
+// Complete fills in expected sets, live reading, findings and pod security for one row.
+func Complete(p Planned, r Reading, nodeFull map[string]capset.Set) report.Container {
+	row := p.Row
+	rt := expect.ParseRuntime(row.Runtime)
+	node := expect.Node{Runtime: rt, Full: nodeFull[row.Node]}
+
+	var main *reading.Process
+	var procs []reading.Process
+	liveIsExec := false
+	if out := r.Output; out != nil {
+		row.Method = string(out.Method)
+		row.UnprivilegedPortStart = out.PortStart
+		row.Truncated = out.Truncated
+		row.Scope, row.ScopeNote = scope(out, row.Declared)
+		procs = out.Procs
+		sort.SliceStable(procs, func(i, j int) bool { return procs[i].PID < procs[j].PID })
+		main = mainProcess(out)
+		liveIsExec = out.Method == probe.MethodCapsh || unreliablePID1(out, row.Declared)
+		for _, pr := range procs {
+			row.Processes = append(row.Processes, processReport(pr))
+		}
+		if main != nil {
+			m := processReport(*main)
+			row.Live = &m
+		}
+	}
+	if r.Err != nil {
+		row.Error = termsafe.Clip(termsafe.Clean(r.Err.Error()), 400)
+	}
+
+	var observedUID *int64
+	// A capsh reading also tells the uid: exec runs as the container's user.
+	if main != nil {
+		if u, ok := main.EffectiveUID(); ok && (!liveIsExec || r.Output.Method == probe.MethodCapsh) {
+			observedUID = &u
+		}
+	}
+	pred := expect.Predict(expect.Input{Declared: row.Declared, Node: node, ObservedUID: observedUID})
+	row.Expected = pred.Report(rt.Family)
+
+	row.Findings = findings.Evaluate(findings.Input{
+		Declared:   row.Declared,
+		Expected:   pred,
+		Main:       main,
+		Procs:      procs,
+		LiveIsExec: liveIsExec,
+	})
+	if row.Findings == nil {
+		row.Findings = []report.Finding{}
+	}
+	if p.Pod != nil {
+		row.PodSecurity = podsecurity.Evaluate(&p.Pod.ObjectMeta, &p.Pod.Spec)
+	}
+	return row
+}
+
+// mainProcess is the container's first process: the lowest PID among its own.
+func mainProcess(out *probe.Output) *reading.Process {
+	var best *reading.Process
+	for i := range out.Procs {
+		if best == nil || out.Procs[i].PID < best.PID {
+			best = &out.Procs[i]
+		}
+	}
+	return best
+}
+
+// unreliablePID1: with a shared PID namespace or hostPID, PID 1 is the pause process or the
+// node's init, not this container.
+func unreliablePID1(out *probe.Output, d report.Declared) bool {
+	return out.Method == probe.MethodPID1 && (d.ShareProcessNamespace || d.HostPID)
+}
+
+func scope(out *probe.Output, d report.Declared) (string, string) {
+	switch out.Method {
+	case probe.MethodCapsh:
+		return "exec", "capsh --print describes the capsh process started by exec, not the workload: its bounding set and user match the container's, its other sets are those of a fresh process"
+	case probe.MethodPID1:
+		if unreliablePID1(out, d) {
+			return "pid1", "no shell in the image: only PID 1 could be read, and with a shared PID namespace that is the pod's pause process, not this container"
+		}
+		return "pid1", "no shell in the image: only PID 1 (the container's main process) was read"
+	}
+	if out.Scope == "cgroup" {
+		if out.Others > 0 {
+			why := "other containers' processes"
+			if d.HostPID {
+				why = "processes of the node and other containers (hostPID)"
+			}
+			return "container", fmt.Sprintf("%d %s are visible in this PID namespace and were not read", out.Others, why)
+		}
+		return "container", ""
+	}
+	if d.HostPID || d.ShareProcessNamespace {
+		return "pod", "processes could not be told apart by cgroup: every process of the PID namespace is listed"
+	}
+	return "container", ""
+}
+
+func processReport(p reading.Process) report.Process {
+	return report.Process{
+		PID:  p.PID,
+		Name: termsafe.Clip(termsafe.Clean(p.Name), 64),
+		UID:  p.UID[0],
+		EUID: euid(p),
+		GID:  p.GID[0],
+		Sets: report.Sets{
+			Inheritable: report.CapsOf(p.Inh),
+			Permitted:   report.CapsOf(p.Prm),
+			Effective:   report.CapsOf(p.Eff),
+			Bounding:    report.CapsOf(p.Bnd),
+			Ambient:     report.CapsOf(p.Amb),
+		},
+		NoNewPrivs:     p.NoNewPrivs,
+		Seccomp:        seccompName(p.Seccomp),
+		SeccompFilters: p.SeccompFilters,
+	}
+}
+
+func seccompName(n int) string {
+	switch n {
+	case 0:
+		return "disabled"
+	case 1:
+		return "strict"
+	case 2:
+		return "filter"
+	}
+	return "unknown"
+}
+
+func euid(p reading.Process) int64 {
+	u, _ := p.EffectiveUID()
+	return u
+}

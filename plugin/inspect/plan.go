@@ -1,0 +1,131 @@
+// Package inspect turns pods, nodes and live readings into report rows: it decides which
+// containers can be read, and, once readings are in, combines declared, expected and live views
+// with their findings. It is pure: it takes values and never talks to a cluster.
+package inspect
+
+import (
+	"fmt"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/kubectl-caps/kubectl-caps/plugin/declared"
+	"github.com/kubectl-caps/kubectl-caps/plugin/report"
+)
+
+// Planned is one container's row before its reading: exec it when Exec is true.
+type Planned struct {
+	Row  report.Container
+	Pod  *corev1.Pod
+	Exec bool
+}
+
+// Plan lists the rows for pods, in input order, keeping only containerName when it is set.
+func Plan(pods []*corev1.Pod, nodes map[string]*corev1.Node, containerName string) []Planned {
+	var out []Planned
+	for _, pod := range pods {
+		node := nodes[pod.Spec.NodeName]
+		runtime := ""
+		if node != nil {
+			runtime = node.Status.NodeInfo.ContainerRuntimeVersion
+		}
+		for _, c := range declared.Containers(&pod.Spec) {
+			if containerName != "" && c.Name != containerName {
+				continue
+			}
+			row := report.Container{
+				Namespace: pod.Namespace,
+				Pod:       pod.Name,
+				Container: c.Name,
+				Type:      c.Type,
+				Node:      pod.Spec.NodeName,
+				Runtime:   runtime,
+				Declared:  declared.Of(&pod.Spec, c),
+				Findings:  []report.Finding{},
+			}
+			state, skip := containerState(pod, node, c)
+			row.State = state
+			row.Skipped = skip
+			out = append(out, Planned{Row: row, Pod: pod, Exec: skip == ""})
+		}
+	}
+	return out
+}
+
+// containerState says what the container is doing and, when it cannot be read, why.
+func containerState(pod *corev1.Pod, node *corev1.Node, c declared.ContainerRef) (state, skip string) {
+	if isWindows(pod, node) {
+		return "n/a", "Windows container: Linux capabilities do not apply"
+	}
+	st := findStatus(pod, c)
+	switch {
+	case st == nil:
+		reason := string(pod.Status.Phase)
+		if reason == "" {
+			reason = "Pending"
+		}
+		if msg := unschedulable(pod); msg != "" {
+			reason += ": " + msg
+		}
+		return "waiting", "no container status yet (pod " + reason + ")"
+	case st.State.Running != nil:
+		return "running", ""
+	case st.State.Waiting != nil:
+		r := st.State.Waiting.Reason
+		if r == "" {
+			r = "Waiting"
+		}
+		skip = "not running (" + r + ")"
+		if lt := st.LastTerminationState.Terminated; lt != nil {
+			skip += fmt.Sprintf("; last exit code %d", lt.ExitCode)
+		}
+		return "waiting: " + r, skip
+	case st.State.Terminated != nil:
+		r := st.State.Terminated.Reason
+		if r == "" {
+			r = fmt.Sprintf("exit code %d", st.State.Terminated.ExitCode)
+		}
+		if c.Type == "init" {
+			return "terminated: " + r, "init container finished (" + r + ")"
+		}
+		return "terminated: " + r, "not running (terminated: " + r + ")"
+	}
+	return "unknown", "container state unknown"
+}
+
+func findStatus(pod *corev1.Pod, c declared.ContainerRef) *corev1.ContainerStatus {
+	var list []corev1.ContainerStatus
+	switch c.Type {
+	case "init", "sidecar":
+		list = pod.Status.InitContainerStatuses
+	case "ephemeral":
+		list = pod.Status.EphemeralContainerStatuses
+	default:
+		list = pod.Status.ContainerStatuses
+	}
+	for i := range list {
+		if list[i].Name == c.Name {
+			return &list[i]
+		}
+	}
+	return nil
+}
+
+func isWindows(pod *corev1.Pod, node *corev1.Node) bool {
+	if pod.Spec.OS != nil && pod.Spec.OS.Name == corev1.Windows {
+		return true
+	}
+	if node != nil && (node.Labels["kubernetes.io/os"] == "windows" || strings.EqualFold(node.Status.NodeInfo.OperatingSystem, "windows")) {
+		return true
+	}
+	return false
+}
+
+func unschedulable(pod *corev1.Pod) string {
+	for _, c := range pod.Status.Conditions {
+		if c.Type == corev1.PodScheduled && c.Status == corev1.ConditionFalse && c.Reason != "" {
+			return c.Reason
+		}
+	}
+	return ""
+}

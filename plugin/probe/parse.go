@@ -1,0 +1,179 @@
+package probe
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/kubectl-caps/kubectl-caps/plugin/reading"
+)
+
+// MaxProcs bounds how many processes one container's output may describe; beyond it the rest is
+// ignored and the reading says it was truncated.
+const MaxProcs = 10000
+
+// Output is what one exec told us.
+type Output struct {
+	Method Method
+	Procs  []reading.Process
+	// PortStart is ip_unprivileged_port_start, nil when not read.
+	PortStart *int
+	// Scope is "cgroup" (only the container's own processes), "all" (every process the
+	// container's PID namespace shows), "pid1" (only PID 1) or "exec" (only the exec'd process).
+	Scope   string
+	Others  int // processes seen but not the container's own (hostPID, shared PID namespace)
+	Sockets []reading.Socket
+	// Truncated is set when the output hit a bound (bytes or processes) or ended early.
+	Truncated bool
+	// Problems lists parts that could not be parsed; the rest is still used.
+	Problems []string
+}
+
+// Parse reads the output of Command(m).
+func Parse(m Method, data []byte) (*Output, error) {
+	switch m {
+	case MethodProc:
+		return parseShell(data)
+	case MethodPID1:
+		return parsePID1(data)
+	case MethodCapsh:
+		p, err := reading.ParseCapsh(data)
+		if err != nil {
+			return nil, err
+		}
+		return &Output{Method: m, Procs: []reading.Process{p}, Scope: "exec"}, nil
+	}
+	return nil, fmt.Errorf("unknown method %q", m)
+}
+
+func parseShell(data []byte) (*Output, error) {
+	out := &Output{Method: MethodProc, Scope: "all"}
+	if !bytes.HasPrefix(data, []byte("@@kubectl-caps 1\n")) {
+		return nil, fmt.Errorf("output does not start with the probe header (the shell did not run the script)")
+	}
+	var (
+		section string // "pid", "net", ""
+		netKind string
+		pid     int
+		buf     bytes.Buffer
+		ended   bool
+	)
+	flush := func() {
+		switch section {
+		case "pid":
+			if len(out.Procs) >= MaxProcs {
+				out.Truncated = true
+				break
+			}
+			p, err := reading.ParseStatus(buf.Bytes())
+			if err != nil {
+				out.Problems = append(out.Problems, fmt.Sprintf("pid %d: %v", pid, err))
+				break
+			}
+			if p.PID == 0 {
+				p.PID = pid
+			}
+			out.Procs = append(out.Procs, p)
+		case "net":
+			socks, err := reading.ParseNetSockets(buf.Bytes(), netKind)
+			if err != nil {
+				out.Problems = append(out.Problems, fmt.Sprintf("/proc/net/%s: %v", netKind, err))
+				break
+			}
+			out.Sockets = append(out.Sockets, socks...)
+		}
+		section = ""
+		buf.Reset()
+	}
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	// Lines longer than this are not from /proc; the scanner errors and the reading is
+	// marked truncated instead of buffering without bound.
+	sc.Buffer(make([]byte, 0, 4096), 64*1024)
+	for sc.Scan() {
+		line := sc.Text()
+		if !strings.HasPrefix(line, "@@") {
+			if section != "" && buf.Len() < 64*1024 {
+				buf.WriteString(line)
+				buf.WriteByte('\n')
+			}
+			continue
+		}
+		flush()
+		key, val, _ := strings.Cut(line[2:], " ")
+		switch key {
+		case "kubectl-caps":
+		case "portstart":
+			if n, err := strconv.Atoi(strings.TrimSpace(val)); err == nil && n >= 0 && n <= 65536 {
+				out.PortStart = &n
+			}
+		case "scope":
+			if val == "cgroup" {
+				out.Scope = "cgroup"
+			}
+		case "pid":
+			n, err := strconv.Atoi(val)
+			if err != nil || n <= 0 {
+				out.Problems = append(out.Problems, fmt.Sprintf("bad pid marker %q", clip(val)))
+				continue
+			}
+			section, pid = "pid", n
+		case "others":
+			if n, err := strconv.Atoi(val); err == nil && n >= 0 {
+				out.Others = n
+			}
+		case "net":
+			switch val {
+			case "tcp", "tcp6", "udp", "udp6", "raw", "raw6", "packet":
+				section, netKind = "net", val
+			}
+		case "end":
+			ended = true
+		}
+		if ended {
+			break
+		}
+	}
+	if sc.Err() != nil {
+		out.Truncated = true
+	}
+	flush()
+	if !ended {
+		out.Truncated = true
+	}
+	if len(out.Procs) == 0 && len(out.Problems) > 0 {
+		return nil, fmt.Errorf("no process could be read: %s", out.Problems[0])
+	}
+	return out, nil
+}
+
+// parsePID1 reads `cat /proc/1/status /proc/sys/net/ipv4/ip_unprivileged_port_start`: the status
+// text followed by one number.
+func parsePID1(data []byte) (*Output, error) {
+	out := &Output{Method: MethodPID1, Scope: "pid1"}
+	text := data
+	lines := bytes.Split(bytes.TrimRight(data, "\n"), []byte("\n"))
+	if n := len(lines); n > 1 {
+		if v, err := strconv.Atoi(string(bytes.TrimSpace(lines[n-1]))); err == nil && v >= 0 && v <= 65536 {
+			out.PortStart = &v
+			text = bytes.Join(lines[:n-1], []byte("\n"))
+		}
+	}
+	p, err := reading.ParseStatus(text)
+	if err != nil {
+		return nil, err
+	}
+	if p.PID == 0 {
+		p.PID = 1
+	}
+	out.Procs = []reading.Process{p}
+	return out, nil
+}
+
+func clip(s string) string {
+	if len(s) > 32 {
+		return s[:32] + "..."
+	}
+	return s
+}

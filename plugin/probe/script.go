@@ -1,0 +1,78 @@
+// Package probe holds the constant commands kubectl-caps runs inside a container and the parser
+// for what they print. Nothing from the cluster is ever put into these commands: they are fixed
+// strings, so a hostile pod name or label cannot inject anything.
+package probe
+
+// Method names a way of reading, in order of preference.
+type Method string
+
+const (
+	// MethodProc runs a POSIX sh loop over every /proc/PID/status in one exec.
+	MethodProc Method = "proc"
+	// MethodPID1 runs `cat /proc/1/status` (images without a shell).
+	MethodPID1 Method = "proc-pid1"
+	// MethodCapsh runs `capsh --print`: it describes the exec'd capsh process, not the workload.
+	MethodCapsh Method = "capsh"
+)
+
+// Methods is the fallback order.
+var Methods = []Method{MethodProc, MethodPID1, MethodCapsh}
+
+// Command returns the argv for a method.
+func Command(m Method) []string {
+	switch m {
+	case MethodProc:
+		return []string{"/bin/sh", "-c", shellScript}
+	case MethodPID1:
+		return []string{"cat", "/proc/1/status", "/proc/sys/net/ipv4/ip_unprivileged_port_start"}
+	case MethodCapsh:
+		return []string{"capsh", "--print"}
+	}
+	return nil
+}
+
+// shellScript reads every process of the container in one round trip, using only shell builtins
+// (read, printf, case, test) so it works in busybox, dash and bash and needs no cat:
+//   - It skips its own shell ($$): that is the exec, not the workload.
+//   - It keeps only processes in the shell's own cgroup, so a hostPID or shared-PID-namespace pod
+//     lists this container's processes, not the node's or the pod's; the number of others is
+//     reported, never their details.
+//   - It prints only the status lines the parser needs, to keep the output small (about 300 bytes
+//     a process), plus ip_unprivileged_port_start and the socket tables of the pod's network
+//     namespace (for harden's evidence).
+//   - ip_unprivileged_port_start is read with cat when there is one: sysctl files answer a
+//     byte-at-a-time builtin read (dash, busybox) with EOF after the first byte.
+//   - printf '%s\n' rather than echo: dash's echo interprets backslashes in process names.
+//
+// Output framing: lines starting with "@@" are markers; everything else belongs to the section the
+// last marker opened.
+const shellScript = `printf '@@kubectl-caps 1\n'
+s=$$
+if command -v cat >/dev/null 2>&1 && v=$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start 2>/dev/null); then printf '@@portstart %s\n' "$v"; fi
+self=
+if [ -r /proc/self/cgroup ]; then while IFS= read -r l; do self="$self|$l"; done </proc/self/cgroup; fi
+if [ -n "$self" ]; then printf '@@scope cgroup\n'; else printf '@@scope all\n'; fi
+o=0
+for d in /proc/[0-9]*; do
+  p=${d#/proc/}
+  [ "$p" = "$s" ] && continue
+  if [ -n "$self" ]; then
+    c=
+    if [ -r "$d/cgroup" ]; then while IFS= read -r l; do c="$c|$l"; done <"$d/cgroup"; fi
+    if [ "$c" != "$self" ]; then o=$((o+1)); continue; fi
+  fi
+  [ -r "$d/status" ] || continue
+  printf '@@pid %s\n' "$p"
+  while IFS= read -r l; do
+    case $l in Name:*|Pid:*|PPid:*|Uid:*|Gid:*|Cap*|NoNewPrivs:*|Seccomp*) printf '%s\n' "$l";; esac
+  done <"$d/status"
+done
+printf '@@others %s\n' "$o"
+for t in tcp tcp6 udp udp6 raw raw6 packet; do
+  if [ -r "/proc/net/$t" ]; then
+    printf '@@net %s\n' "$t"
+    while IFS= read -r l; do printf '%s\n' "$l"; done <"/proc/net/$t"
+  fi
+done
+printf '@@end\n'
+`
