@@ -150,7 +150,8 @@ func runtimeNames(list []string) (capset.Set, []string) {
 			continue
 		}
 		c, err := capset.ParseName(u)
-		if err != nil || strings.HasPrefix(u, "CAP_") || !c.Known() {
+		// The runtime only knows names: "35" becomes the unknown "CAP_35".
+		if err != nil || strings.HasPrefix(u, "CAP_") || !c.Known() || c.Name() != u {
 			ignored = append(ignored, n)
 			continue
 		}

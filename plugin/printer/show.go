@@ -166,6 +166,9 @@ func explain(w io.Writer, r *report.Report, o Options) error {
 			for _, f := range c.Findings {
 				fmt.Fprintf(w, "    %s: %s\n", f.ID, termsafe.Clean(f.Message))
 			}
+			if c.ScopeNote != "" {
+				fmt.Fprintf(w, "    note: %s\n", termsafe.Clean(c.ScopeNote))
+			}
 		}
 		return nil
 	}

@@ -1,7 +1,6 @@
 package probe
 
 import (
-	"bufio"
 	"bytes"
 	"fmt"
 	"strconv"
@@ -13,6 +12,9 @@ import (
 // MaxProcs bounds how many processes one container's output may describe; beyond it the rest is
 // ignored and the reading says it was truncated.
 const MaxProcs = 10000
+
+// maxLine bounds one line of probe output; /proc lines are far shorter.
+const maxLine = 64 * 1024
 
 // Output is what one exec told us.
 type Output struct {
@@ -87,12 +89,21 @@ func parseShell(data []byte) (*Output, error) {
 		section = ""
 		buf.Reset()
 	}
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	// Lines longer than this are not from /proc; the scanner errors and the reading is
-	// marked truncated instead of buffering without bound.
-	sc.Buffer(make([]byte, 0, 4096), 64*1024)
-	for sc.Scan() {
-		line := sc.Text()
+	rest := data
+	for len(rest) > 0 && !ended {
+		var raw []byte
+		if i := bytes.IndexByte(rest, '\n'); i >= 0 {
+			raw, rest = rest[:i], rest[i+1:]
+		} else {
+			raw, rest = rest, nil
+		}
+		// No line /proc writes is this long: skip it rather than buffer it, and say so.
+		if len(raw) > maxLine {
+			out.Truncated = true
+			out.Problems = append(out.Problems, fmt.Sprintf("skipped a %d-byte line", len(raw)))
+			continue
+		}
+		line := string(raw)
 		if !strings.HasPrefix(line, "@@") {
 			if section != "" && buf.Len() < 64*1024 {
 				buf.WriteString(line)
@@ -131,12 +142,6 @@ func parseShell(data []byte) (*Output, error) {
 		case "end":
 			ended = true
 		}
-		if ended {
-			break
-		}
-	}
-	if sc.Err() != nil {
-		out.Truncated = true
 	}
 	flush()
 	if !ended {

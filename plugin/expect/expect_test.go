@@ -1,0 +1,128 @@
+package expect
+
+import (
+	"testing"
+
+	"github.com/kubectl-caps/kubectl-caps/plugin/capset"
+	"github.com/kubectl-caps/kubectl-caps/plugin/report"
+)
+
+func ptr[T any](v T) *T { return &v }
+
+// The node of ../shared/cluster: containerd 1.6.20 on a VM whose root lacks SYS_RESOURCE.
+var localNode = Node{Runtime: ParseRuntime("containerd://1.6.20"), Full: capset.Set(0x000001fffeffffff)}
+
+func TestPredict(t *testing.T) {
+	sysTime := capset.Of(25)
+	tests := []struct {
+		name     string
+		declared report.Declared
+		node     Node
+		observed *int64
+		wantEff  capset.Set
+		wantBnd  capset.Set
+		wantInh  capset.Set
+		wantNNP  bool
+		wantSecc int
+		ignored  int
+	}{
+		{name: "no securityContext, root: the 14 runtime defaults",
+			node: localNode, wantEff: 0xa80425fb, wantBnd: 0xa80425fb},
+		{name: "no securityContext, uid 1025: bounding only",
+			declared: report.Declared{RunAsUser: ptr[int64](1025)}, node: localNode, wantEff: 0, wantBnd: 0xa80425fb},
+		{name: "privileged root gets the node's full set, not every known capability",
+			declared: report.Declared{Privileged: true}, node: localNode, wantEff: 0x1fffeffffff, wantBnd: 0x1fffeffffff},
+		{name: "privileged uid 1025: full bounding, empty effective",
+			declared: report.Declared{Privileged: true, RunAsUser: ptr[int64](1025)}, node: localNode, wantEff: 0, wantBnd: 0x1fffeffffff},
+		{name: "allowPrivilegeEscalation false keeps defaults, sets no_new_privs",
+			declared: report.Declared{AllowPrivilegeEscalation: ptr(false), RunAsUser: ptr[int64](1025)}, node: localNode,
+			wantEff: 0, wantBnd: 0xa80425fb, wantNNP: true},
+		{name: "drop ALL empties every set",
+			declared: report.Declared{Drop: []string{"ALL"}, RunAsUser: ptr[int64](1025)}, node: localNode},
+		{name: "lowercase all is ALL too",
+			declared: report.Declared{Drop: []string{"all"}}, node: localNode},
+		{name: "drop ALL add SYS_TIME as root",
+			declared: report.Declared{Drop: []string{"ALL"}, Add: []string{"SYS_TIME"}}, node: localNode, wantEff: sysTime, wantBnd: sysTime},
+		{name: "drop ALL add SYS_TIME as 1025: not effective",
+			declared: report.Declared{Drop: []string{"ALL"}, Add: []string{"SYS_TIME"}, RunAsUser: ptr[int64](1025)}, node: localNode, wantBnd: sysTime},
+		{name: "YAML order does not matter: drop wins over add of the same capability",
+			declared: report.Declared{Add: []string{"NET_RAW"}, Drop: []string{"NET_RAW"}}, node: localNode,
+			wantEff: capset.Set(0xa80425fb).Without(13), wantBnd: capset.Set(0xa80425fb).Without(13)},
+		{name: "add ALL then drop one",
+			declared: report.Declared{Add: []string{"ALL"}, Drop: []string{"CHOWN"}}, node: localNode,
+			wantEff: capset.Set(0x1fffeffffff).Without(0), wantBnd: capset.Set(0x1fffeffffff).Without(0)},
+		{name: "CAP_ prefix and unknown names are ignored by the runtime",
+			declared: report.Declared{Add: []string{"CAP_SYS_TIME", "net_admin", "BOGUS", "35"}}, node: localNode,
+			wantEff: capset.Set(0xa80425fb).With(12), wantBnd: capset.Set(0xa80425fb).With(12), ignored: 3},
+		{name: "CRI-O grants 9 by default",
+			node: Node{Runtime: ParseRuntime("cri-o://1.30.2")}, wantEff: 0x5fb, wantBnd: 0x5fb},
+		{name: "old containerd copies the set into inheritable (the walkthrough's +i)",
+			declared: report.Declared{RunAsUser: ptr[int64](1025)}, node: Node{Runtime: ParseRuntime("containerd://1.4.3")},
+			wantBnd: 0xa80425fb, wantInh: 0xa80425fb},
+		{name: "image user decides when runAsUser is unset",
+			node: localNode, observed: ptr[int64](65532), wantBnd: 0xa80425fb},
+		{name: "RuntimeDefault seccomp is a filter",
+			declared: report.Declared{Seccomp: "RuntimeDefault"}, node: localNode, wantEff: 0xa80425fb, wantBnd: 0xa80425fb, wantSecc: 2},
+		{name: "privileged gets no default seccomp",
+			declared: report.Declared{Privileged: true}, node: localNode, wantEff: 0x1fffeffffff, wantBnd: 0x1fffeffffff},
+		{name: "adding a capability the node lacks cannot grant it",
+			declared: report.Declared{Drop: []string{"ALL"}, Add: []string{"SYS_RESOURCE"}}, node: localNode},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := Predict(Input{Declared: tt.declared, Node: tt.node, ObservedUID: tt.observed})
+			if p.Eff != tt.wantEff || p.Prm != tt.wantEff || p.Bnd != tt.wantBnd || p.Inh != tt.wantInh {
+				t.Errorf("got eff=%v prm=%v bnd=%v inh=%v\nwant eff=%v bnd=%v inh=%v", p.Eff.Names(), p.Prm.Names(), p.Bnd.Names(), p.Inh.Names(),
+					tt.wantEff.Names(), tt.wantBnd.Names(), tt.wantInh.Names())
+			}
+			if p.Amb != 0 {
+				t.Errorf("ambient = %v, Kubernetes sets none", p.Amb.Names())
+			}
+			if p.NoNewPrivs != tt.wantNNP {
+				t.Errorf("no_new_privs = %v, want %v", p.NoNewPrivs, tt.wantNNP)
+			}
+			if p.Seccomp != tt.wantSecc {
+				t.Errorf("seccomp = %d, want %d", p.Seccomp, tt.wantSecc)
+			}
+			if len(p.Ignored) != tt.ignored {
+				t.Errorf("ignored = %v, want %d names", p.Ignored, tt.ignored)
+			}
+		})
+	}
+}
+
+func TestPredictAssumptions(t *testing.T) {
+	p := Predict(Input{Declared: report.Declared{Privileged: true}, Node: Node{Runtime: ParseRuntime("")}})
+	if p.Bnd != capset.Known {
+		t.Errorf("unknown node: bounding = %v, want every known capability", p.Bnd.Names())
+	}
+	if len(p.Assumptions) < 3 {
+		t.Errorf("want the unknown full set, runtime and uid stated as assumptions, got %q", p.Assumptions)
+	}
+}
+
+func TestParseRuntime(t *testing.T) {
+	tests := []struct {
+		in      string
+		family  string
+		inherit bool
+	}{
+		{"containerd://1.6.20", "containerd", false},
+		{"containerd://1.6.1", "containerd", true},
+		{"containerd://1.5.11", "containerd", false},
+		{"containerd://2.0.0", "containerd", false},
+		{"containerd://v1.7.13-k3s1", "containerd", false},
+		{"docker://20.10.7", "docker", true},
+		{"docker://24.0.7", "docker", false},
+		{"cri-o://1.23.2", "cri-o", true},
+		{"cri-o://1.29.1", "cri-o", false},
+		{"rkt://1.0", "unknown", false},
+		{"", "unknown", false},
+	}
+	for _, tt := range tests {
+		r := ParseRuntime(tt.in)
+		if r.Family != tt.family || r.SetsInheritable() != tt.inherit {
+			t.Errorf("%q: family %q inherit %v, want %q %v", tt.in, r.Family, r.SetsInheritable(), tt.family, tt.inherit)
+		}
+	}
+}
