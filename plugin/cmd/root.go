@@ -37,6 +37,7 @@ runtime, and how to harden manifests to drop: [ALL] plus the few capabilities a 
 	}
 	flags := root.PersistentFlags()
 	configFlags.AddFlags(flags)
+	addLogFlags(root)
 	f := cmdutil.NewFactory(newRateLimitedGetter(configFlags))
 
 	root.AddCommand(NewCmdShow(f, streams))

@@ -2,13 +2,9 @@ package collect
 
 import (
 	"bytes"
-	"errors"
 	"sync"
 )
 
-// errLimit is returned by boundedBuffer once the bound is hit, which makes the exec stream stop
-// copying; the collector also cancels the exec so a container streaming forever costs no more.
-var errLimit = errors.New("output bound reached")
 
 // boundedBuffer keeps at most max bytes and reports when it overflowed.
 // It is safe for concurrent use: a cancelled stream's copier may still write while the collector
@@ -30,11 +26,14 @@ func (b *boundedBuffer) Write(p []byte) (int, error) {
 		}
 		if !b.overflow {
 			b.overflow = true
+			// Cancelling the exec closes the stream, so a container streaming forever costs
+			// no more than the bound. The excess is discarded without an error so the stream
+			// copier does not log one.
 			if b.onLimit != nil {
 				b.onLimit()
 			}
 		}
-		return room, errLimit
+		return len(p), nil
 	}
 	return b.buf.Write(p)
 }

@@ -1,0 +1,11 @@
+package cmd
+
+import (
+	"context"
+	"io"
+)
+
+type (
+	contextT = context.Context
+	writerT  = io.Writer
+)
