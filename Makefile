@@ -27,7 +27,7 @@ install: build
 test: lint unit cross
 
 unit: build
-	$(GO) test -count=1 ./...
+	KUBECTL_CAPS_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 ./...
 
 cross:
 	@for p in $(PLATFORMS); do \
