@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -308,13 +309,17 @@ func (o *ShowOptions) print(rep *report.Report) error {
 // reportFailures prints one line per failed container to stderr, except that exec denied by RBAC
 // is said once per namespace: that is one missing permission, not N problems.
 func (o *ShowOptions) reportFailures(results []collect.Result) int {
-	failed := 0
+	failed, cancelled := 0, 0
 	forbidden := map[string]int{}
 	for _, r := range results {
 		if r.Err == nil {
 			continue
 		}
 		failed++
+		if errors.Is(r.Err, context.Canceled) {
+			cancelled++
+			continue
+		}
 		if r.Forbidden {
 			forbidden[r.Namespace]++
 			continue
@@ -328,6 +333,9 @@ func (o *ShowOptions) reportFailures(results []collect.Result) int {
 	sort.Strings(nss)
 	for _, ns := range nss {
 		fmt.Fprintf(o.ErrOut, "error: cannot exec into pods in namespace %q: missing permission \"create\" on \"pods/exec\" (%d containers not read); ask for a Role granting it, see the README's minimal RBAC\n", ns, forbidden[ns])
+	}
+	if cancelled > 0 {
+		fmt.Fprintf(o.ErrOut, "%d containers not read: interrupted\n", cancelled)
 	}
 	return failed
 }

@@ -111,7 +111,7 @@ func (c *Collector) readOne(ctx context.Context, t Target) Result {
 			return r
 		}
 		if !isMissingBinary(err) || ctx.Err() != nil {
-			r.Err = err
+			r.Err = explainGone(err)
 			return r
 		}
 	}
@@ -189,4 +189,19 @@ func isForbidden(err error) bool {
 	}
 	s := err.Error()
 	return strings.Contains(s, "forbidden") && strings.Contains(s, "pods/exec")
+}
+
+// explainGone turns the API server's terse answers for containers that went away between listing
+// and exec into something a person can act on.
+func explainGone(err error) error {
+	s := err.Error()
+	switch {
+	case apierrors.IsNotFound(err) || strings.Contains(s, "pods \"") && strings.Contains(s, "not found"):
+		return fmt.Errorf("the pod was deleted during the scan: %w", err)
+	case strings.Contains(s, "container not found"):
+		return fmt.Errorf("the container stopped or restarted during the scan: %w", err)
+	case strings.Contains(s, "cannot exec into a container in a completed pod"):
+		return fmt.Errorf("the pod completed during the scan: %w", err)
+	}
+	return err
 }

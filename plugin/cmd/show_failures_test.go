@@ -1,0 +1,104 @@
+package cmd
+
+import (
+	"context"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/kubectl-caps/kubectl-caps/test/fakeapi"
+)
+
+func TestShowAPIServerUnreachable(t *testing.T) {
+	// A port nobody listens on.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	kc := filepath.Join(t.TempDir(), "kubeconfig")
+	os.WriteFile(kc, []byte(`apiVersion: v1
+kind: Config
+clusters: [{name: c, cluster: {server: "https://`+addr+`", insecure-skip-tls-verify: true}}]
+users: [{name: u, user: {token: t}}]
+contexts: [{name: x, context: {cluster: c, user: u, namespace: default}}]
+current-context: x
+`), 0o600)
+	var out, errOut strings.Builder
+	root := NewCmdCaps(genericiooptions.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut})
+	root.SetArgs([]string{"--kubeconfig", kc, "--request-timeout", "5s", "show", "pod/x"})
+	err = root.Execute()
+	if err == nil || !strings.Contains(err.Error(), "connection refused") {
+		t.Errorf("want a connection error naming the cause, got %v (stdout %q)", err, out.String())
+	}
+}
+
+// TestShowPodDeletedBeforeExec: the pod is listed, then deleted before its exec; the row says so
+// and the scan finishes.
+func TestShowPodDeletedBeforeExec(t *testing.T) {
+	var s *fakeapi.Server
+	var once sync.Once
+	s = start(t, fakeapi.Options{Exec: func(ctx context.Context, req fakeapi.ExecRequest, stdout, stderr io.Writer) (int, error) {
+		once.Do(func() { s.Remove("", "pods", "default", "b") })
+		return fakeapi.Canned(map[string]string{"/bin/sh": rootProbe})(ctx, req, stdout, stderr)
+	}}, fakeapi.Pod("default", "a", "c"), fakeapi.Pod("default", "b", "c"))
+	stdout, stderr, code := runCaps(t, s, "show", "-o", "json", "--concurrency", "1")
+	if code != 1 {
+		t.Errorf("exit %d, want 1", code)
+	}
+	r := decode(t, stdout)
+	if c := row(t, r, "b", "c"); !strings.Contains(c.Error, "deleted during the scan") {
+		t.Errorf("b: %q", c.Error)
+	}
+	if c := row(t, r, "a", "c"); c.Live == nil {
+		t.Errorf("a should be read")
+	}
+	if !strings.Contains(stderr, "default/b container c: the pod was deleted during the scan") {
+		t.Errorf("stderr: %q", stderr)
+	}
+}
+
+// TestShowAPIServerGoneMidScan: the API server disappears while execs are in flight; every row
+// still gets a reason and the command ends.
+func TestShowAPIServerGoneMidScan(t *testing.T) {
+	var objs []runtime.Object
+	for _, p := range fakeapi.Pods(20, 1) {
+		objs = append(objs, p)
+	}
+	var s *fakeapi.Server
+	var once sync.Once
+	s = start(t, fakeapi.Options{Exec: func(ctx context.Context, req fakeapi.ExecRequest, stdout, stderr io.Writer) (int, error) {
+		once.Do(func() { go s.Close() })
+		return fakeapi.Hang(ctx, req, stdout, stderr)
+	}}, objs...)
+	done := make(chan struct{})
+	var stdout string
+	var code int
+	go func() {
+		stdout, _, code = runCaps(t, s, "show", "-A", "-o", "json", "--timeout", "5s", "--concurrency", "4")
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(60 * time.Second):
+		t.Fatal("show did not finish after the API server went away")
+	}
+	if code != 1 {
+		t.Errorf("exit %d, want 1", code)
+	}
+	r := decode(t, stdout)
+	for _, c := range r.Containers {
+		if c.Error == "" {
+			t.Errorf("%s/%s: no reason given", c.Namespace, c.Pod)
+		}
+	}
+}
