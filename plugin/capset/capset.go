@@ -65,20 +65,52 @@ func (c Cap) String() string { return c.Name() }
 
 // ParseName accepts every spelling people and tools use for one capability: "SYS_TIME",
 // "CAP_SYS_TIME", "cap_sys_time", "sys_time", and bare or prefixed numbers ("35", "cap_35") as
-// old libcap prints unknown capabilities.
+// old libcap prints unknown capabilities. Only ASCII case and ASCII blanks are folded:
+// strings.ToUpper would turn "ſ" into "S" and "ı" into "I", and strings.TrimSpace would drop
+// U+2000, letting look-alike text name a capability that a runtime would reject.
 func ParseName(s string) (Cap, error) {
-	n := strings.ToUpper(strings.TrimSpace(s))
-	n = strings.TrimPrefix(n, "CAP_")
-	if c, ok := byName[n]; ok {
-		return c, nil
-	}
-	if v, err := strconv.ParseUint(n, 10, 8); err == nil && n != "" && n[0] != '+' {
-		if v > uint64(MaxBit) {
-			return 0, fmt.Errorf("capability number %d is out of range 0-%d", v, MaxBit)
+	t := strings.Trim(s, asciiSpace)
+	// Upper-case into a stack buffer: a map lookup keyed by string(bytes) does not allocate, and
+	// capsh output is parsed name by name.
+	var buf [32]byte
+	if len(t) <= len(buf) {
+		u := buf[:copy(buf[:], t)]
+		for i, c := range u {
+			if c >= 'a' && c <= 'z' {
+				u[i] = c - ('a' - 'A')
+			}
 		}
-		return Cap(v), nil
+		if len(u) >= 4 && string(u[:4]) == "CAP_" {
+			u, t = u[4:], t[4:]
+		}
+		if c, ok := byName[string(u)]; ok {
+			return c, nil
+		}
+		if isDigits(t) {
+			if v, err := strconv.ParseUint(t, 10, 64); err == nil && v <= uint64(MaxBit) {
+				return Cap(v), nil
+			}
+			return 0, fmt.Errorf("capability number %s is out of range 0-%d", clip(t), MaxBit)
+		}
 	}
-	return 0, fmt.Errorf("unknown capability %q", s)
+	return 0, fmt.Errorf("unknown capability %q", clip(s))
+}
+
+// isAll reports the list keyword ALL in any ASCII case, optionally CAP_-prefixed.
+func isAll(n string) bool {
+	n = strings.Trim(n, asciiSpace)
+	return strings.EqualFold(n, "ALL") || strings.EqualFold(n, "CAP_ALL")
+}
+
+const asciiSpace = " \t\n\v\f\r"
+
+func isDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // Set is a capability mask exactly as the kernel reports it in /proc/PID/status.
@@ -170,7 +202,7 @@ func ParseHex(s string) (Set, error) {
 // for a runtime "ALL" is a keyword, not a set.
 func ParseNames(list []string) (set Set, all bool, err error) {
 	for _, n := range list {
-		if u := strings.ToUpper(strings.TrimSpace(n)); u == "ALL" || u == "CAP_ALL" {
+		if isAll(n) {
 			all = true
 			set |= Known
 			continue
@@ -188,7 +220,7 @@ func ParseNames(list []string) (set Set, all bool, err error) {
 // "all" → "ALL"). Names it cannot parse are returned unchanged with ok=false, so callers can keep
 // what the user wrote and report it.
 func Normalize(n string) (string, bool) {
-	if u := strings.ToUpper(strings.TrimSpace(n)); u == "ALL" || u == "CAP_ALL" {
+	if isAll(n) {
 		return "ALL", true
 	}
 	c, err := ParseName(n)
