@@ -41,3 +41,16 @@ lint:
 
 tidy-check:
 	$(GO) mod tidy && git diff --exit-code go.mod go.sum
+
+# Short fuzzing of every parser (issue 7): each target for FUZZTIME. New crashers land in the
+# package's testdata/fuzz/ and then run as regular tests in `make unit`.
+FUZZTIME ?= 10s
+FUZZ_TARGETS := plugin/reading:FuzzParseStatus plugin/reading:FuzzParseCapsh \
+                plugin/reading:FuzzParseNetSockets plugin/capset:FuzzParseHex \
+                plugin/capset:FuzzParseName plugin/termsafe:FuzzClean
+.PHONY: fuzz
+fuzz:
+	@for t in $(FUZZ_TARGETS); do pkg=./$${t%%:*}; fn=$${t#*:}; \
+	  echo "fuzz $$fn ($$pkg, $(FUZZTIME))"; \
+	  $(GO) test $$pkg -run "^$$fn\$$" -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) || exit 1; \
+	done

@@ -28,9 +28,10 @@ type capState struct{ eff, prm, inh capset.Set }
 // capability it knows up to the kernel's CAP_LAST_CAP, and neither is written in the text (old
 // libcap instead spelled the capabilities beyond its own table as bare numbers, "35,36,37").
 // We read "all" as capset.Known (bits 0-40, everything up to CAP_CHECKPOINT_RESTORE), minus what
-// later clauses remove. On the kernels Kubernetes nodes run (5.9+, CAP_LAST_CAP = 40) that is
-// exact; a reading from an older kernel may claim capabilities that kernel does not have, and
-// /proc/PID/status, which carries the kernel's own mask, is the reading to prefer.
+// later clauses remove. On kernels 5.9 and later (CAP_LAST_CAP = 40) that is exact. On an older
+// kernel (a 4.x or 5.4 node stops at 37) it claims up to three capabilities the kernel does not
+// have; /proc/PID/status, which carries the kernel's own mask, is the reading to prefer, and a
+// newer kernel's capability 41+ would appear only if capsh names it by number.
 func parseCapText(text string) (capState, error) {
 	var st capState
 	text = strings.Trim(text, " \t")
