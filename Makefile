@@ -47,7 +47,7 @@ tidy-check:
 FUZZTIME ?= 10s
 FUZZ_TARGETS := plugin/reading:FuzzParseStatus plugin/reading:FuzzParseCapsh \
                 plugin/reading:FuzzParseNetSockets plugin/capset:FuzzParseHex \
-                plugin/capset:FuzzParseName plugin/termsafe:FuzzClean
+                plugin/capset:FuzzParseName plugin/termsafe:FuzzClean plugin/probe:FuzzParse
 .PHONY: fuzz
 fuzz:
 	@for t in $(FUZZ_TARGETS); do pkg=./$${t%%:*}; fn=$${t#*:}; \

@@ -5,8 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
-
 	"github.com/kubectl-caps/kubectl-caps/plugin/capset"
 )
 
@@ -73,8 +71,8 @@ func TestParseCapshSamples(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if diff := cmp.Diff(tt.want, got); diff != "" {
-				t.Errorf("ParseCapsh mismatch (-want +got):\n%s", diff)
+			if got != tt.want {
+				t.Errorf("ParseCapsh mismatch:\n%s", diffProcess(tt.want, got))
 			}
 		})
 	}

@@ -2,12 +2,12 @@ package reading
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
-
-	"github.com/google/go-cmp/cmp"
 
 	"github.com/kubectl-caps/kubectl-caps/plugin/capset"
 )
@@ -19,6 +19,19 @@ func readSample(t testing.TB, name string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// diffProcess lists the fields in which two readings differ, one per line.
+func diffProcess(want, got Process) string {
+	var b strings.Builder
+	wv, gv := reflect.ValueOf(want), reflect.ValueOf(got)
+	for i := 0; i < wv.NumField(); i++ {
+		w, g := wv.Field(i).Interface(), gv.Field(i).Interface()
+		if w != g {
+			fmt.Fprintf(&b, "  %s: want %v, got %v\n", wv.Type().Field(i).Name, w, g)
+		}
+	}
+	return b.String()
 }
 
 func ids(n int64) [4]int64 { return [4]int64{n, n, n, n} }
@@ -71,8 +84,8 @@ func TestParseStatusSamples(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if diff := cmp.Diff(tt.want, got); diff != "" {
-				t.Errorf("ParseStatus mismatch (-want +got):\n%s", diff)
+			if got != tt.want {
+				t.Errorf("ParseStatus mismatch:\n%s", diffProcess(tt.want, got))
 			}
 		})
 	}
