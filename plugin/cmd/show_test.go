@@ -143,9 +143,9 @@ func perPod(m map[string]fakeapi.ExecFunc) fakeapi.ExecFunc {
 
 func TestShowFallbacks(t *testing.T) {
 	s := start(t, fakeapi.Options{Exec: perPod(map[string]fakeapi.ExecFunc{
-		"shell":     fakeapi.Canned(map[string]string{"/bin/sh": rootProbe}),
-		"cat-only":  fakeapi.Canned(map[string]string{"cat": pid1Status + "1024\n"}),
-		"capsh":     fakeapi.Canned(map[string]string{"capsh": capshOld}),
+		"shell":      fakeapi.Canned(map[string]string{"/bin/sh": rootProbe}),
+		"cat-only":   fakeapi.Canned(map[string]string{"cat": pid1Status + "1024\n"}),
+		"capsh":      fakeapi.Canned(map[string]string{"capsh": capshOld}),
 		"distroless": fakeapi.Canned(map[string]string{}),
 	})}, fakeapi.Pod("default", "shell", "c"), fakeapi.Pod("default", "cat-only", "c"),
 		fakeapi.Pod("default", "capsh", "c"), fakeapi.Pod("default", "distroless", "c"))

@@ -5,7 +5,6 @@ import (
 	"sync"
 )
 
-
 // boundedBuffer keeps at most max bytes and reports when it overflowed.
 // It is safe for concurrent use: a cancelled stream's copier may still write while the collector
 // reads.

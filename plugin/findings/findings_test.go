@@ -67,7 +67,7 @@ func TestEvaluate(t *testing.T) {
 		{name: "capsh reading: no live-differs from the exec'd process",
 			declared: report.Declared{Seccomp: "RuntimeDefault", AllowPrivilegeEscalation: ptr(false)},
 			procs:    []reading.Process{proc(0, 0, 0, def, false, -1)}, capsh: true,
-			want:     []string{RuntimeDefaultsKept}},
+			want: []string{RuntimeDefaultsKept}},
 		{name: "no live reading: findings from the spec alone",
 			declared: report.Declared{},
 			want:     []string{RuntimeDefaultsKept, EscalationPossible, SeccompUnconfined}},
