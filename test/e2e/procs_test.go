@@ -71,7 +71,7 @@ func TestScenario06Processes(t *testing.T) {
 	dropped := defaults.Minus(netRaw)
 	checkTruth(t, "dropper pid 1", dropperGT, sets(none, dropped, dropped, dropped, none))
 
-	s := show(t, "-n", ns, "--procs")
+	s := show(t, "-n", ns)
 	t.Logf("exit %d, rows %v", s.code, s.keys(ns))
 	if s.code != 0 {
 		t.Errorf("exit code %d, want 0\n%s", s.code, s.result)
@@ -92,6 +92,23 @@ func TestScenario06Processes(t *testing.T) {
 			checkProcess(t, fmt.Sprintf("process %d (%s uid %d)", pid, want.Name, want.UID), got, want)
 		}
 		checkExpected(t, row, byUID[0])
+	})
+	t.Run("procs-table", func(t *testing.T) {
+		// --procs: one table row per process; the three sleeps of multiuid each get one.
+		r := kubectl(t, "caps", "show", "-n", ns, "multiuid", "--procs")
+		t.Logf("%s", r)
+		if r.code != 0 {
+			t.Fatalf("exit code %d", r.code)
+		}
+		n := 0
+		for _, l := range strings.Split(r.stdout, "\n") {
+			if strings.Contains(l, "sleep") {
+				n++
+			}
+		}
+		if n < 3 || !strings.Contains(r.stdout, "2000") || !strings.Contains(r.stdout, "1025") {
+			t.Errorf("--procs table does not show the three sleeps (uids 0, 1025, 2000): %d rows name sleep", n)
+		}
 	})
 	t.Run("dropper", func(t *testing.T) {
 		row := s.row(t, ns, "dropper", "main")
@@ -128,7 +145,7 @@ func TestScenario07FileCapabilities(t *testing.T) {
 	if nnpGT.NoNewPrivs != 1 {
 		t.Fatalf("nnp: ground truth NoNewPrivs %d", nnpGT.NoNewPrivs)
 	}
-	s := show(t, "-n", ns, "--procs")
+	s := show(t, "-n", ns)
 	if s.code != 0 {
 		t.Errorf("exit code %d, want 0\n%s", s.code, s.result)
 	}
@@ -225,7 +242,7 @@ spec:
 `
 	apply(t, ns, spn)
 	waitReady(t, ns, "spn", "hostpid")
-	s := show(t, "-n", ns, "--procs")
+	s := show(t, "-n", ns)
 	t.Logf("exit %d, rows %v", s.code, s.keys(ns))
 	if s.code != 0 {
 		t.Errorf("exit code %d, want 0\n%s", s.code, s.result)

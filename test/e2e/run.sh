@@ -15,11 +15,12 @@ C=$HERE/cluster
 
 [ "$(uname -s)" = Linux ] || { echo "e2e: needs Linux (a real kubelet, containerd and runc run here)" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || { echo "e2e: needs root (it runs containerd and the kubelet)" >&2; exit 1; }
-[ -x "$ROOT/bin/kubectl-caps" ] || { echo "e2e: $ROOT/bin/kubectl-caps missing; run make build" >&2; exit 1; }
+[ -x "${E2E_PLUGIN:-$ROOT/bin/kubectl-caps}" ] || { echo "e2e: ${E2E_PLUGIN:-$ROOT/bin/kubectl-caps} missing; run make build" >&2; exit 1; }
 
 "$C/deps.sh"
 "$C/build.sh"
 "$C/mkimages.sh" >/dev/null
+export E2E_KUBECTL=${E2E_KUBECTL:-$(command -v kubectl || echo "$K8S_BIN/kubectl")}
 
 started=""
 teardown() {
@@ -31,9 +32,21 @@ teardown() {
   fi
   exit $rc
 }
-if ls "$K8S_RUN"/pids/*.pid >/dev/null 2>&1; then
+healthy() {
+  local c p
+  for c in etcd kube-apiserver containerd kubelet; do
+    p=$(cat "$K8S_RUN/pids/$c.pid" 2>/dev/null) && [ -n "$p" ] && kill -0 "$p" 2>/dev/null || return 1
+  done
+  KUBECONFIG=$K8S_RUN/admin.kubeconfig timeout 20 "${E2E_KUBECTL:-kubectl}" get --raw /readyz >/dev/null 2>&1
+}
+if ls "$K8S_RUN"/pids/*.pid >/dev/null 2>&1 && healthy; then
   echo "e2e: reusing the cluster already running in $K8S_RUN (it stays up)"
 else
+  if [ -d "$K8S_RUN" ]; then
+    # Left over from a run that was killed (processes gone, mounts and state still there).
+    echo "e2e: $K8S_RUN holds a cluster that is not healthy; cleaning it up first"
+    "$C/down.sh"
+  fi
   started=1
 fi
 trap teardown EXIT
@@ -41,7 +54,6 @@ trap 'exit 130' INT TERM
 "$C/up.sh"
 
 export KUBECONFIG=$K8S_RUN/admin.kubeconfig
-export E2E_PLUGIN=$ROOT/bin/kubectl-caps
-export E2E_KUBECTL=${E2E_KUBECTL:-$(command -v kubectl || echo "$K8S_BIN/kubectl")}
+export E2E_PLUGIN=${E2E_PLUGIN:-$ROOT/bin/kubectl-caps}
 cd "$ROOT"
 go test -tags e2e -count=1 -timeout 40m -v ${E2E_RUN:+-run "$E2E_RUN"} ./test/e2e/
