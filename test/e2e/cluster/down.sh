@@ -9,6 +9,7 @@ R=$K8S_RUN
 [ -d "$R" ] || { echo "down: nothing to do ($R does not exist)"; exit 0; }
 [ -e "$R/preexisting" ] || [ -d "$R/pids" ] || { echo "down: $R was not made by up.sh; not touching it" >&2; exit 1; }
 export KUBECONFIG=$R/admin.kubeconfig
+[ -f "$R/cgroup-root" ] && K8S_CGROUP_ROOT=$(cat "$R/cgroup-root")
 KUBECTL=${KUBECTL:-$(command -v kubectl || echo "$K8S_BIN/kubectl")}
 pid() { cat "$R/pids/$1.pid" 2>/dev/null; }
 alive() { [ -n "$(pid "$1")" ] && kill -0 "$(pid "$1")" 2>/dev/null; }
@@ -48,9 +49,15 @@ for ns in $(ls /var/run/netns 2>/dev/null | grep '^cni-'); do
   pre /run/netns || ip netns delete "$ns"
 done
 pre link:cni0 || { ip link show cni0 >/dev/null 2>&1 && ip link delete cni0; }
-for h in /sys/fs/cgroup/*/kubepods /sys/fs/cgroup/kubepods; do
+for h in /sys/fs/cgroup/*$K8S_CGROUP_ROOT/kubepods /sys/fs/cgroup$K8S_CGROUP_ROOT/kubepods; do
   [ -d "$h" ] && ! pre "$h" && find "$h" -depth -type d -exec rmdir {} \; 2>/dev/null
 done
+if [ -n "$K8S_CGROUP_ROOT" ]; then
+  for c in /sys/fs/cgroup/*/; do
+    d="${c%/}$K8S_CGROUP_ROOT"
+    [ -d "$d" ] && ! pre "$d" && find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null
+  done
+fi
 for ipt in iptables ip6tables; do  # chains the kubelet creates
   command -v $ipt >/dev/null || continue
   for t in filter nat mangle; do

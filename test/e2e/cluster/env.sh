@@ -12,4 +12,7 @@ K8S_RUN=${K8S_RUN:-/tmp/k8s-run}
 # does not collide with ours.
 ETCD_CLIENT_PORT=${ETCD_CLIENT_PORT:-12379}
 ETCD_PEER_PORT=${ETCD_PEER_PORT:-12380}
-export K8S_E2E_HOME K8S_VERSION K8S_RUN
+# K8S_CGROUP_ROOT: parent cgroup of the kubelet's "kubepods" (default: the root). Set it to run a
+# second cluster beside another kubelet on the same machine, which owns /kubepods.
+K8S_CGROUP_ROOT=${K8S_CGROUP_ROOT:-}
+export K8S_E2E_HOME K8S_VERSION K8S_RUN K8S_CGROUP_ROOT

@@ -69,13 +69,21 @@ for p in /var/lib/kubelet /var/lib/cni /run/containerd /usr/libexec/kubernetes /
   [ -e "$p" ] && echo "$p" >> "$R/preexisting"
 done
 ip link show cni0 >/dev/null 2>&1 && echo "link:cni0" >> "$R/preexisting"
-for h in /sys/fs/cgroup/*/kubepods /sys/fs/cgroup/kubepods; do [ -e "$h" ] && echo "$h" >> "$R/preexisting"; done
+for h in /sys/fs/cgroup/*$K8S_CGROUP_ROOT/kubepods /sys/fs/cgroup$K8S_CGROUP_ROOT/kubepods; do [ -e "$h" ] && echo "$h" >> "$R/preexisting"; done
+if [ -n "$K8S_CGROUP_ROOT" ]; then
+  # The kubelet refuses a cgroupRoot that does not exist; down.sh removes what was made here.
+  for c in /sys/fs/cgroup/*/; do
+    [ -e "$c$K8S_CGROUP_ROOT" ] && echo "${c%/}$K8S_CGROUP_ROOT" >> "$R/preexisting"
+    [ -e "$c/cgroup.procs" ] && mkdir -p "$c$K8S_CGROUP_ROOT"
+  done
+fi
 for ipt in iptables ip6tables; do
   command -v $ipt >/dev/null || continue
   for t in filter nat mangle; do
     $ipt -t $t -S 2>/dev/null | awk -v ipt=$ipt -v t=$t '$1=="-N" && $2 ~ /^KUBE-/ {print "chain:" ipt ":" t ":" $2}' >> "$R/preexisting"
   done
 done
+echo "$K8S_CGROUP_ROOT" > "$R/cgroup-root"
 cp "$HERE/runc-wrapper" "$R/bin/runc-wrapper"; chmod 0755 "$R/bin/runc-wrapper"
 
 start() { # name cmd...
@@ -172,6 +180,7 @@ authentication:
   webhook: {enabled: false}
 authorization: {mode: AlwaysAllow}
 cgroupDriver: cgroupfs
+${K8S_CGROUP_ROOT:+cgroupRoot: \"$K8S_CGROUP_ROOT\"}
 containerRuntimeEndpoint: unix://$R/containerd/containerd.sock
 failCgroupV1: false
 failSwapOn: false
