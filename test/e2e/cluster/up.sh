@@ -17,14 +17,18 @@ export KUBECONFIG=$R/admin.kubeconfig
 KUBECTL=${KUBECTL:-$(command -v kubectl || echo "$BIN/kubectl")}
 
 die() { echo "up: $*" >&2; exit 1; }
-# waitfor DESCRIPTION SECONDS LOG CMD...: poll CMD; on timeout show the component's log and fail.
+# waitfor COMPONENT DESCRIPTION SECONDS CMD...: poll CMD; fail at once if the component died, or
+# after SECONDS, showing the end of its log.
 waitfor() {
-  local what=$1 secs=$2 log=$3; shift 3
-  local end=$(( $(date +%s) + secs ))
+  local comp=$1 what=$2 secs=$3; shift 3
+  local end=$(( $(date +%s) + secs )) why=""
   until "$@" >/dev/null 2>&1; do
-    if [ "$(date +%s)" -ge "$end" ]; then
-      echo "up: timed out after ${secs}s waiting for $what; last lines of $log:" >&2
-      tail -n 30 "$log" >&2 2>/dev/null || true
+    if ! alive "$comp"; then why="$comp exited"
+    elif [ "$(date +%s)" -ge "$end" ]; then why="timed out after ${secs}s"
+    fi
+    if [ -n "$why" ]; then
+      echo "up: $why waiting for $what; last lines of $R/logs/$comp.log:" >&2
+      tail -n 30 "$R/logs/$comp.log" >&2 2>/dev/null || true
       exit 1
     fi
     sleep 0.5
@@ -107,7 +111,7 @@ start etcd etcd --name node1 --data-dir "$R/etcd" \
   --listen-client-urls "http://127.0.0.1:$ETCD_CLIENT_PORT" --advertise-client-urls "http://127.0.0.1:$ETCD_CLIENT_PORT" \
   --listen-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" --initial-advertise-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" \
   --initial-cluster "node1=http://127.0.0.1:$ETCD_PEER_PORT" --log-level warn
-waitfor etcd 60 "$R/logs/etcd.log" curl -sf "http://127.0.0.1:$ETCD_CLIENT_PORT/health"
+waitfor etcd etcd 60 curl -sf "http://127.0.0.1:$ETCD_CLIENT_PORT/health"
 ts "etcd healthy"
 # ---- kube-apiserver ----
 start kube-apiserver "$BIN/kube-apiserver" \
@@ -118,7 +122,7 @@ start kube-apiserver "$BIN/kube-apiserver" \
   --service-account-issuer=https://kubernetes.default.svc.cluster.local \
   --service-account-key-file="$R/certs/sa.pub" --service-account-signing-key-file="$R/certs/sa.key" \
   --kubelet-preferred-address-types=InternalIP,Hostname --v=1
-waitfor "apiserver certificate" 120 "$R/logs/kube-apiserver.log" test -s "$R/certs/apiserver.crt"
+waitfor kube-apiserver "apiserver certificate" 120 test -s "$R/certs/apiserver.crt"
 mkkc() { # file user token
   cat > "$1" <<K
 apiVersion: v1
@@ -138,7 +142,7 @@ K
 }
 mkkc "$R/admin.kubeconfig" admin "$ADMIN_TOKEN"
 mkkc "$R/kubelet.kubeconfig" "system:node:$NODE" "$NODE_TOKEN"
-waitfor "kube-apiserver /readyz" 180 "$R/logs/kube-apiserver.log" "$KUBECTL" get --raw /readyz
+waitfor kube-apiserver "kube-apiserver /readyz" 180 "$KUBECTL" get --raw /readyz
 ts "kube-apiserver ready"
 # ---- containerd ----
 cat > "$R/containerd.toml" <<C
@@ -168,7 +172,7 @@ cat > "$R/cni/net.d/10-bridge.conflist" <<N
   "ipam":{"type":"host-local","ranges":[[{"subnet":"10.244.0.0/24"}]],"routes":[{"dst":"0.0.0.0/0"}],"dataDir":"$R/cni/ipam"}}]}
 N
 start containerd containerd --config "$R/containerd.toml"
-waitfor containerd 60 "$R/logs/containerd.log" $CTR version
+waitfor containerd containerd 60 $CTR version
 ts "containerd up"
 import_images
 # ---- kubelet ----
@@ -194,7 +198,7 @@ KC
 start kubelet "$BIN/kubelet" --config="$R/kubelet-config.yaml" --kubeconfig="$R/kubelet.kubeconfig" \
   --root-dir="$R/kubelet" --cert-dir="$R/kubelet-certs" --hostname-override="$NODE" \
   --pod-infra-container-image=docker.io/local/pause:v1 --v=1
-waitfor "node registration" 180 "$R/logs/kubelet.log" "$KUBECTL" get node "$NODE"
+waitfor kubelet "node registration" 180 "$KUBECTL" get node "$NODE"
 ts "node registered"
 "$KUBECTL" wait --for=condition=Ready "node/$NODE" --timeout=300s >/dev/null || { tail -n 30 "$R/logs/kubelet.log" >&2; die "node not Ready"; }
 ts "node Ready"
@@ -203,7 +207,7 @@ if [ -x "$BIN/kube-controller-manager" ]; then
   start kube-controller-manager "$BIN/kube-controller-manager" --kubeconfig="$R/admin.kubeconfig" \
     --leader-elect=false --service-account-private-key-file="$R/certs/sa.key" \
     --root-ca-file="$R/certs/apiserver.crt" --cert-dir="$R/kcm-certs" --v=1
-  waitfor "default ServiceAccount" 180 "$R/logs/kube-controller-manager.log" \
+  waitfor kube-controller-manager "default ServiceAccount" 180 \
     sh -c "'$KUBECTL' get sa default -n default && '$KUBECTL' get cm kube-root-ca.crt -n default"
   ts "kube-controller-manager up"
 else
@@ -214,7 +218,7 @@ else
 fi
 if [ -x "$BIN/kube-scheduler" ]; then
   start kube-scheduler "$BIN/kube-scheduler" --kubeconfig="$R/admin.kubeconfig" --leader-elect=false --v=1
-  waitfor kube-scheduler 120 "$R/logs/kube-scheduler.log" curl -sfk https://127.0.0.1:10259/healthz
+  waitfor kube-scheduler kube-scheduler 120 curl -sfk https://127.0.0.1:10259/healthz
   ts "kube-scheduler up"
 fi
 ts "cluster up: export KUBECONFIG=$R/admin.kubeconfig"
