@@ -25,7 +25,10 @@ stop kube-scheduler
 stop kube-controller-manager   # first, so controllers do not recreate the pods deleted below
 # 1. Delete pods while the kubelet still runs: it stops the sandboxes, so CNI DEL removes the netns.
 if alive kubelet && alive kube-apiserver; then
-  timeout 120 "$KUBECTL" delete pods --all -A --grace-period=1 --wait=true >/dev/null 2>&1 || echo "down: warn: pod deletion timed out"
+  if ! timeout 90 "$KUBECTL" delete pods --all -A --grace-period=1 --wait=true >/dev/null 2>&1; then
+    # Containers still running are killed through containerd below, and leftover netns removed.
+    echo "down: warn: pod deletion timed out; $("$KUBECTL" get pods -A --no-headers 2>/dev/null | wc -l) pods left"
+  fi
 fi
 stop kubelet
 # 2. Kill containers left in containerd, then containerd and the shims it started.
@@ -44,9 +47,9 @@ stop kube-apiserver
 stop etcd
 # 3. Host state created by the kubelet, containerd and CNI.
 grep -F " $R/" /proc/self/mountinfo | awk '{print $5}' | sort -r | while read -r m; do umount -l "$m" 2>/dev/null; done
-for ns in $(ls /var/run/netns 2>/dev/null | grep '^cni-'); do
-  # CNI names them cni-<uuid>; only ours can exist unless a CNI runtime ran here before.
-  pre /run/netns || ip netns delete "$ns"
+for ns in $(ls /run/netns 2>/dev/null | grep '^cni-'); do
+  # CNI names them cni-<uuid>; those that existed before up.sh belong to someone else.
+  pre "/run/netns/$ns" || ip netns delete "$ns"
 done
 pre link:cni0 || { ip link show cni0 >/dev/null 2>&1 && ip link delete cni0; }
 for h in /sys/fs/cgroup/*$K8S_CGROUP_ROOT/kubepods /sys/fs/cgroup$K8S_CGROUP_ROOT/kubepods; do
@@ -76,7 +79,11 @@ for ipt in iptables ip6tables; do  # chains the kubelet creates
   done
 done
 for p in /var/log/pods /var/log/containers /var/lib/kubelet /var/lib/cni /run/containerd /usr/libexec/kubernetes; do
-  pre "$p" || rm -rf "$p"
+  if pre "$p"; then
+    for e in "$p"/* "$p"/.[!.]*; do [ -e "$e" ] && ! pre "$e" && rm -rf "$e"; done
+  else
+    rm -rf "$p"
+  fi
 done
 pre /run/netns || rmdir /run/netns 2>/dev/null
 rm -rf "$K8S_E2E_HOME/last-logs"; cp -r "$R/logs" "$K8S_E2E_HOME/last-logs" 2>/dev/null

@@ -70,7 +70,10 @@ mkdir -p "$R"/{pids,logs,etcd,certs,containerd/root,containerd/state,cni/net.d,c
 # that down.sh removes only what this cluster created.
 : > "$R/preexisting"
 for p in /var/lib/kubelet /var/lib/cni /run/containerd /usr/libexec/kubernetes /var/log/pods /var/log/containers /run/netns; do
-  [ -e "$p" ] && echo "$p" >> "$R/preexisting"
+  [ -e "$p" ] || continue
+  echo "$p" >> "$R/preexisting"
+  # and what was in it, so down.sh removes only the entries this cluster adds
+  for e in "$p"/* "$p"/.[!.]*; do [ -e "$e" ] && echo "$e" >> "$R/preexisting"; done
 done
 ip link show cni0 >/dev/null 2>&1 && echo "link:cni0" >> "$R/preexisting"
 for h in /sys/fs/cgroup/*$K8S_CGROUP_ROOT/kubepods /sys/fs/cgroup$K8S_CGROUP_ROOT/kubepods; do [ -e "$h" ] && echo "$h" >> "$R/preexisting"; done
