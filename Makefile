@@ -58,4 +58,5 @@ fuzz:
 # End-to-end suite on a real single-node cluster (Linux, root, ~7 min cold build of the Kubernetes
 # binaries, cached in /var/tmp/kubectl-caps-e2e). See README.md, "End-to-end tests".
 e2e: build
+	$(GO) vet -tags e2e ./test/e2e/
 	test/e2e/run.sh
