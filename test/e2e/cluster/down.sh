@@ -25,7 +25,7 @@ stop kube-scheduler
 stop kube-controller-manager   # first, so controllers do not recreate the pods deleted below
 # 1. Delete pods while the kubelet still runs: it stops the sandboxes, so CNI DEL removes the netns.
 if alive kubelet && alive kube-apiserver; then
-  if ! timeout 90 "$KUBECTL" delete pods --all -A --grace-period=1 --wait=true >/dev/null 2>&1; then
+  if ! timeout 45 "$KUBECTL" delete pods --all -A --grace-period=1 --wait=true >/dev/null 2>&1; then
     # Containers still running are killed through containerd below, and leftover netns removed.
     echo "down: warn: pod deletion timed out; $("$KUBECTL" get pods -A --no-headers 2>/dev/null | wc -l) pods left"
   fi
