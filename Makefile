@@ -54,3 +54,9 @@ fuzz:
 	  echo "fuzz $$fn ($$pkg, $(FUZZTIME))"; \
 	  $(GO) test $$pkg -run "^$$fn\$$" -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) || exit 1; \
 	done
+
+# End-to-end suite on a real single-node cluster (Linux, root, ~7 min cold build of the Kubernetes
+# binaries, cached in /var/tmp/kubectl-caps-e2e). See README.md, "End-to-end tests".
+e2e: build
+	$(GO) vet -tags e2e ./test/e2e/
+	test/e2e/run.sh
