@@ -124,13 +124,11 @@ func uid(kind, namespace, name string) types.UID {
 	return types.UID(h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32])
 }
 
-// Objects converts typed slices to runtime objects for New and Add.
-func Objects[T runtime.Object](objs ...[]T) []runtime.Object {
-	var out []runtime.Object
-	for _, list := range objs {
-		for _, o := range list {
-			out = append(out, o)
-		}
+// Objects converts a typed slice to runtime objects for New and Add.
+func Objects[T runtime.Object](list []T) []runtime.Object {
+	out := make([]runtime.Object, len(list))
+	for i, o := range list {
+		out[i] = o
 	}
 	return out
 }

@@ -2,12 +2,15 @@ package fakeapi
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
+
+	"github.com/go-logr/logr"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -17,6 +20,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/version"
 	"k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/klog/v2"
 )
 
 // Options configure a Server. The zero value is usable: exec answers with "not configured".
@@ -68,8 +72,13 @@ func New(opts Options, objs ...runtime.Object) (*Server, error) {
 	if err := s.store.add(objs...); err != nil {
 		return nil, err
 	}
+	cert, err := selfSignedCert()
+	if err != nil {
+		return nil, err
+	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.ts = httptest.NewUnstartedServer(http.HandlerFunc(s.serveHTTP))
+	s.ts.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
 	// kubectl and client-go speak HTTP/1.1 for upgrades; HTTP/2 is not needed.
 	s.ts.EnableHTTP2 = false
 	s.ts.StartTLS()
@@ -140,6 +149,9 @@ func (s *Server) SetRefuseWebSocket(refuse bool) {
 }
 
 func (s *Server) serveHTTP(w http.ResponseWriter, req *http.Request) {
+	// The WebSocket library logs through the request's logger every connection the server closes
+	// while it is reading, which is every exec; the real API server is as noisy, tests need not be.
+	req = req.WithContext(klog.NewContext(req.Context(), logr.Discard()))
 	if req.Header.Get("Authorization") != "Bearer "+s.opts.Token {
 		s.record(Request{Method: req.Method, Path: req.URL.Path, Query: req.URL.RawQuery, Code: http.StatusUnauthorized})
 		writeStatus(w, &metav1.Status{Status: metav1.StatusFailure, Message: "Unauthorized",

@@ -25,7 +25,7 @@ const kubectlPath = "/usr/bin/kubectl"
 func seed() []runtime.Object {
 	pods := Pods(3, 2)
 	d, rs, dpods := Deployment("web", "frontend", 2, "nginx")
-	objs := Objects(pods, dpods)
+	objs := append(Objects(pods), Objects(dpods)...)
 	objs = append(objs, d, rs, Node(DefaultNode, "containerd://2.1.4"), Namespace("web"))
 	for _, ns := range Namespaces(pods) {
 		objs = append(objs, ns)
