@@ -60,3 +60,16 @@ fuzz:
 e2e: build
 	$(GO) vet -tags e2e ./test/e2e/
 	test/e2e/run.sh
+
+# Speed at scale (issue 6): every package's Go benchmarks, then `show -A -o json` as a subprocess
+# against test/fakeapi holding 1,000 / 5,000 / 10,000 containers whose execs answer after 50 ms.
+# Results and how to read them: README "Performance". E.g. BENCH_SCALE_FLAGS='-containers 1000 -v'.
+BENCH_SCALE_FLAGS ?=
+.PHONY: bench-real
+bench: build
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+	$(GO) run ./test/bench/scale -bin $(BIN) $(BENCH_SCALE_FLAGS)
+
+# The same comparison on the real local cluster (../shared/cluster up, KUBECONFIG set).
+bench-real: build
+	test/bench/real-cluster.sh
