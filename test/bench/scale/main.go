@@ -37,11 +37,20 @@ func main() {
 	concurrency := flag.Int("concurrency", 16, "--concurrency passed to show (16 is show's default)")
 	startupRuns := flag.Int("startup-runs", 11, "runs of `kubectl caps --help` for the median start-up time (0 = skip)")
 	verbose := flag.Bool("v", false, "print CPU time and API requests per size")
+	serve := flag.Bool("serve", false, "only start the fake API server with the first -containers size, print its kubeconfig and wait (for profiling show by hand)")
 	printScript := flag.Bool("print-probe-script", false, "print the probe's shell script and exit (to regenerate testdata)")
 	flag.Parse()
 
 	if *printScript {
 		fmt.Print(probe.Command(probe.MethodProc)[2])
+		return
+	}
+	if *serve {
+		n, err := strconv.Atoi(strings.Split(*sizes, ",")[0])
+		if err != nil {
+			fail("bad -containers: %v", err)
+		}
+		serveOnly(n, *perPod, *latency)
 		return
 	}
 	abs, err := filepath.Abs(*bin)
@@ -82,8 +91,9 @@ func main() {
 			fmt.Sprintf("%.0f MB", float64(r.maxRSSKB)/1024), growth)
 		results = append(results, r)
 		if *verbose {
-			fmt.Printf("           CPU: plugin %v, fake API server %v; API requests: %v\n",
-				r.pluginCPU.Round(10*time.Millisecond), r.serverCPU.Round(10*time.Millisecond), r.requests)
+			fmt.Printf("           CPU: plugin %v, fake API server %v; JSON report %.1f MB; API requests: %v\n",
+				r.pluginCPU.Round(10*time.Millisecond), r.serverCPU.Round(10*time.Millisecond),
+				float64(r.reportBytes)/(1<<20), r.requests)
 		}
 	}
 	last := results[len(results)-1]

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"sort"
 	"syscall"
@@ -24,6 +25,7 @@ type result struct {
 	// CPU time used by the plugin and by this process (the fake API server) during the scan.
 	pluginCPU, serverCPU time.Duration
 	requests             map[string]int
+	reportBytes          int
 }
 
 func cpuOf(ru *syscall.Rusage) time.Duration {
@@ -36,15 +38,43 @@ func selfCPU() time.Duration {
 	return cpuOf(&ru)
 }
 
-// scan seeds a fresh server with n containers, runs the plugin once against it and checks that
-// every container was read.
-func scan(bin string, n, perPod int, latency time.Duration, concurrency int) (result, error) {
+// newServer starts a fake API server holding n containers (perPod per pod) on one containerd node,
+// whose execs answer the probe after latency.
+func newServer(n, perPod int, latency time.Duration) (*fakeapi.Server, int, error) {
 	pods := fakeapi.Pods((n+perPod-1)/perPod, perPod)
 	objs := append(fakeapi.Objects(pods), fakeapi.Objects(fakeapi.Namespaces(pods))...)
 	objs = append(objs, fakeapi.Node(fakeapi.DefaultNode, "containerd://2.1.4"))
 	s, err := fakeapi.New(fakeapi.Options{
 		Exec: fakeapi.Delay(latency, fakeapi.Canned(map[string]string{"/bin/sh": probeOutput})),
 	}, objs...)
+	return s, len(pods), err
+}
+
+func serveOnly(n, perPod int, latency time.Duration) {
+	s, _, err := newServer(n, perPod, latency)
+	if err != nil {
+		fail("%v", err)
+	}
+	defer s.Close()
+	dir, err := os.MkdirTemp("", "caps-scale")
+	if err != nil {
+		fail("%v", err)
+	}
+	defer os.RemoveAll(dir)
+	kc, err := s.WriteKubeconfig(dir)
+	if err != nil {
+		fail("%v", err)
+	}
+	fmt.Printf("serving %d containers at %s\nexport KUBECONFIG=%s\n(Ctrl-C to stop)\n", n, s.URL(), kc)
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	<-sig
+}
+
+// scan seeds a fresh server with n containers, runs the plugin once against it and checks that
+// every container was read.
+func scan(bin string, n, perPod int, latency time.Duration, concurrency int) (result, error) {
+	s, npods, err := newServer(n, perPod, latency)
 	if err != nil {
 		return result{}, err
 	}
@@ -79,7 +109,7 @@ func scan(bin string, n, perPod int, latency time.Duration, concurrency int) (re
 			read++
 		}
 	}
-	total := len(pods) * perPod
+	total := npods * perPod
 	if read != total || len(s.Execs()) != total {
 		return result{}, fmt.Errorf("read %d of %d containers with %d execs", read, total, len(s.Execs()))
 	}
@@ -99,10 +129,10 @@ func scan(bin string, n, perPod int, latency time.Duration, concurrency int) (re
 	}
 	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
 	return result{
-		containers: total, pods: len(pods), wall: wall,
+		containers: total, pods: npods, wall: wall,
 		ideal:     time.Duration(int64(total) * int64(latency) / int64(concurrency)),
 		maxRSSKB:  ru.Maxrss, // kilobytes on Linux
-		pluginCPU: cpuOf(ru), serverCPU: serverCPU, requests: requests,
+		pluginCPU: cpuOf(ru), serverCPU: serverCPU, requests: requests, reportBytes: stdout.Len(),
 	}, nil
 }
 
