@@ -138,7 +138,7 @@ func scan(bin string, n, perPod int, latency time.Duration, concurrency int) (re
 
 // startup returns the median wall time of `kubectl-caps --help` and of `kubectl caps --help`
 // through the real kubectl (which looks the plugin up on PATH, then execs it).
-func startup(bin string, runs int) (direct, viaKubectl time.Duration, err error) {
+func startup(bin string, runs int) (direct, viaKubectl, kubectlAlone time.Duration, err error) {
 	env := append(os.Environ(), "PATH="+filepath.Dir(bin)+":"+os.Getenv("PATH"))
 	measure := func(name string, args ...string) (time.Duration, error) {
 		var ds []time.Duration
@@ -155,14 +155,18 @@ func startup(bin string, runs int) (direct, viaKubectl time.Duration, err error)
 		return ds[len(ds)/2], nil
 	}
 	if direct, err = measure(bin, "--help"); err != nil {
-		return 0, 0, err
+		return 0, 0, 0, err
 	}
 	kubectl, err := exec.LookPath("kubectl")
 	if err != nil {
-		return direct, 0, err
+		return direct, 0, 0, err
 	}
-	viaKubectl, err = measure(kubectl, "caps", "--help")
-	return direct, viaKubectl, err
+	if viaKubectl, err = measure(kubectl, "caps", "--help"); err != nil {
+		return direct, 0, 0, err
+	}
+	// kubectl's own start-up, which every `kubectl caps` pays before the plugin starts.
+	kubectlAlone, err = measure(kubectl, "version", "--client")
+	return direct, viaKubectl, kubectlAlone, err
 }
 
 func tail(b []byte) []byte {
