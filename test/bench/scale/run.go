@@ -11,6 +11,9 @@ import (
 	"os/signal"
 	"path/filepath"
 	"sort"
+	"strconv"
+	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -93,7 +96,12 @@ func scan(bin string, n, perPod int, latency time.Duration, concurrency int) (re
 	cmd := exec.Command(bin, "show", "-A", "-o", "json", "--concurrency", fmt.Sprint(concurrency), "--kubeconfig", kubeconfig)
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	start, serverStart := time.Now(), selfCPU()
-	err = cmd.Run()
+	if err := cmd.Start(); err != nil {
+		return result{}, err
+	}
+	hwm := watchHWM(cmd.Process.Pid)
+	err = cmd.Wait()
+	peakKB := hwm()
 	serverCPU := selfCPU() - serverStart
 	wall := time.Since(start)
 	if err != nil {
@@ -131,9 +139,55 @@ func scan(bin string, n, perPod int, latency time.Duration, concurrency int) (re
 	return result{
 		containers: total, pods: npods, wall: wall,
 		ideal:     time.Duration(int64(total) * int64(latency) / int64(concurrency)),
-		maxRSSKB:  ru.Maxrss, // kilobytes on Linux
+		maxRSSKB:  peakKB,
 		pluginCPU: cpuOf(ru), serverCPU: serverCPU, requests: requests, reportBytes: stdout.Len(),
 	}, nil
+}
+
+// watchHWM samples the child's VmHWM (peak RSS of its own address space) every 20 ms until the
+// returned func is called, which reports the highest value seen, in KB. wait4's ru_maxrss cannot
+// be used: exec records the parent's high-water RSS into the child's (the vfork'ed address space
+// is the parent's), so it would report this process, which holds the whole fake cluster.
+// VmHWM never decreases, so sampling only misses growth in the child's last 20 ms.
+func watchHWM(pid int) func() int64 {
+	var peak atomic.Int64
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		path := fmt.Sprintf("/proc/%d/status", pid)
+		t := time.NewTicker(20 * time.Millisecond)
+		defer t.Stop()
+		for {
+			if kb := readHWM(path); kb > peak.Load() {
+				peak.Store(kb)
+			}
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() int64 {
+		close(stop)
+		<-done
+		return peak.Load()
+	}
+}
+
+func readHWM(path string) int64 {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmHWM:" {
+			kb, _ := strconv.ParseInt(f[1], 10, 64)
+			return kb
+		}
+	}
+	return 0
 }
 
 // startup returns the median wall time of `kubectl-caps --help` and of `kubectl caps --help`
