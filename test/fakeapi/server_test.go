@@ -361,3 +361,25 @@ func waitFor(t *testing.T, cond func() bool) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// Older clients ask for v4.channel.k8s.io over WebSocket; exit codes still arrive as a Status.
+func TestExecWebSocketV4(t *testing.T) {
+	s := Start(t, Options{Exec: ExitWith(5, "v4\n")}, seed()...)
+	cfg := s.RESTConfig()
+	cs := kubernetes.NewForConfigOrDie(cfg)
+	req := cs.CoreV1().RESTClient().Post().Resource("pods").Namespace("scale-0").Name("pod-00000").SubResource("exec").
+		VersionedParams(&corev1.PodExecOptions{Container: "c0", Command: []string{"x"}, Stdout: true}, scheme.ParameterCodec)
+	ex, err := remotecommand.NewWebSocketExecutorForProtocols(cfg, "GET", req.URL().String(), "v4.channel.k8s.io")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	err = ex.StreamWithContext(context.Background(), remotecommand.StreamOptions{Stdout: &out})
+	var exitErr utilexec.ExitError
+	if !errors.As(err, &exitErr) || exitErr.ExitStatus() != 5 || out.String() != "v4\n" {
+		t.Errorf("out %q err %v", out.String(), err)
+	}
+	if e := s.Execs(); len(e) != 1 || e[0].Protocol != "v4.channel.k8s.io" {
+		t.Errorf("execs %+v", e)
+	}
+}
