@@ -521,7 +521,8 @@ func (e *editor) replace(n *yaml.Node, want any, sl slot, hint *yaml.Node) error
 		if anchor != "" {
 			return fmt.Errorf("cannot replace anchored list item at line %d", n.Line)
 		}
-	case simple(want):
+	case simple(want) || n.Style&yaml.FlowStyle != 0 && n.Kind != yaml.AliasNode:
+		// A flow collection the user wrote stays a flow collection.
 		b.WriteString(" " + anchor + e.r.inline(want, hint))
 	default:
 		if anchor != "" {
