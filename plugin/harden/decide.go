@@ -215,12 +215,10 @@ func addList(c Container, needs map[string][]need, opt Options, d *Decision) []s
 		default:
 			d.Capabilities = append(d.Capabilities, CapReason{name, ActionKept, SourceManifest, "added by the manifest (--strict removes capabilities without evidence)"})
 		}
-		if known && risky(name) {
-			note := riskNotes[name]
-			if note == "" {
-				note = "not allowed by Pod Security baseline"
-			}
-			d.Warnings = append(d.Warnings, fmt.Sprintf("%s kept: %s", name, note))
+		if known && dangerous[name] != "" {
+			d.Warnings = append(d.Warnings, fmt.Sprintf("%s kept: %s", name, dangerous[name]))
+		} else if known && risky(name) {
+			d.Notes = append(d.Notes, fmt.Sprintf("%s is beyond what Pod Security baseline allows", name))
 		}
 		seen[name] = true
 		out = append(out, name)

@@ -166,7 +166,7 @@ func (e *editor) blockMap(n *yaml.Node, want map[string]any, have any, sl slot) 
 	}
 	line := e.src.lineOf(end)
 	var b strings.Builder
-	e.r.blockEntries(&b, add, keyCol, nil)
+	e.localRenderer(n).blockEntries(&b, add, keyCol, nil)
 	text := b.String()
 	if !e.src.hasBreak(line) {
 		text = e.r.nl + strings.TrimSuffix(text, e.r.nl)
@@ -528,8 +528,54 @@ func (e *editor) replace(n *yaml.Node, want any, sl slot, hint *yaml.Node) error
 		if anchor != "" {
 			b.WriteString(" " + strings.TrimSpace(anchor))
 		}
-		e.r.blockValue(&b, want, sl.col, hint)
+		e.localRenderer(hint).blockValue(&b, want, sl.col, hint)
 	}
 	e.add(sl.start, end, strings.TrimSuffix(b.String(), e.r.nl))
 	return nil
+}
+
+// localRenderer prefers the indentation written right here over the document's usual one: a
+// block mapping whose lists are indented (or whose nested mappings use 4 spaces) gets new
+// entries written the same way.
+func (e *editor) localRenderer(n *yaml.Node) renderer {
+	r := e.r
+	n = resolve(n)
+	if n == nil || n.Kind != yaml.MappingNode || n.Style&yaml.FlowStyle != 0 {
+		return r
+	}
+	// Lists of scalars right in this mapping set the style of new lists.
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		v := n.Content[i+1]
+		if v.Kind == yaml.SequenceNode && len(v.Content) > 0 && scalarItems(v.Content) {
+			r.flowLists = v.Style&yaml.FlowStyle != 0
+			r.quoteItems = r.flowLists && v.Content[0].Style&yaml.DoubleQuotedStyle != 0
+			break
+		}
+	}
+	seqFound, unitFound := false, false
+	level := []*yaml.Node{n}
+	for depth := 0; depth < 3 && len(level) > 0 && !(seqFound && unitFound); depth++ {
+		var next []*yaml.Node
+		for _, m := range level {
+			for i := 0; i+1 < len(m.Content); i += 2 {
+				k, v := m.Content[i], m.Content[i+1]
+				if v.Style&yaml.FlowStyle != 0 || v.Anchor != "" || v.Line <= k.Line {
+					continue
+				}
+				switch v.Kind {
+				case yaml.SequenceNode:
+					if d := v.Column - k.Column; !seqFound && d >= 0 && v.Tag == "!!seq" {
+						r.seqIndent, seqFound = d, true
+					}
+				case yaml.MappingNode:
+					if d := v.Content[0].Column - k.Column; !unitFound && d > 0 {
+						r.unit, unitFound = d, true
+					}
+					next = append(next, v)
+				}
+			}
+		}
+		level = next
+	}
+	return r
 }

@@ -18,6 +18,9 @@ import (
 type renderer struct {
 	layout
 	keyOrder []string
+	// flowLists writes lists of scalars in flow style ([a, b]) inside block mappings, and
+	// quoteItems double-quotes their items, as the lists next to them are written.
+	flowLists, quoteItems bool
 }
 
 // plainSafe matches strings that read back as the same string when written without quotes in
@@ -175,6 +178,10 @@ func (r renderer) inline(v any, hint *yaml.Node) string {
 	case []any:
 		parts := make([]string, len(x))
 		for i, e := range x {
+			if r.quoteItems && !hasCollections([]any{e}) {
+				parts[i] = r.scalar(e, yaml.DoubleQuotedStyle)
+				continue
+			}
 			parts[i] = r.inline(e, item(hint, i))
 		}
 		return "[" + strings.Join(parts, ", ") + "]"
@@ -262,11 +269,13 @@ func (r renderer) blockValue(b *strings.Builder, v any, col int, hint *yaml.Node
 	case map[string]any:
 		if len(x) > 0 {
 			b.WriteString(r.nl)
-			r.blockEntries(b, x, col+r.unit, hint)
+			deeper := r
+			deeper.flowLists, deeper.quoteItems = false, false // those were learnt one level up
+			deeper.blockEntries(b, x, col+r.unit, hint)
 			return
 		}
 	case []any:
-		if len(x) > 0 {
+		if len(x) > 0 && !(r.flowLists && !hasCollections(x)) {
 			b.WriteString(r.nl)
 			r.blockItems(b, x, col+r.seqIndent, hint)
 			return

@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata from the current output")
@@ -94,4 +93,3 @@ func golden(t *testing.T, path string, got []byte) {
 		t.Errorf("%s differs (-want +got):\n%s", path, d)
 	}
 }
-
