@@ -132,6 +132,9 @@ func (e *editor) blockMap(n *yaml.Node, want map[string]any, have any, sl slot) 
 		return err
 	}
 	keyCol := e.src.column(first)
+	if q := e.src.before(first); q >= 0 && e.src.b[q] == '?' {
+		keyCol = e.src.column(q) // explicit keys (? key) are indented at their '?'
+	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		if isMerge(k) || k.Kind != yaml.ScalarNode {

@@ -217,6 +217,9 @@ func (s *source) blockScalarEnd(off int) (int, error) {
 	last, lastBlank := hl, hl
 	end := s.contentEnd(hl)
 	for line := hl + 1; line < s.lines(); line++ {
+		if s.start(line) == len(s.b) {
+			break // the empty "line" after a final line break is no line at all
+		}
 		ind := s.indent(line)
 		if s.contentEnd(line) == s.start(line)+ind { // only spaces
 			lastBlank = line

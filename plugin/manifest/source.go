@@ -173,3 +173,14 @@ func (s *source) newline() string {
 	}
 	return "\n"
 }
+
+// before is the offset of the last non-blank byte before off on its line, or -1.
+func (s *source) before(off int) int {
+	st := s.start(s.lineOf(off))
+	for p := off - 1; p >= st; p-- {
+		if !isSpace(s.b[p]) {
+			return p
+		}
+	}
+	return -1
+}
