@@ -163,10 +163,23 @@ func (o *HardenOptions) readLive(ctx context.Context) (inputs []input, failed bo
 			continue
 		}
 		name := info.ObjectName()
-		if info.Namespace != "" {
-			name = info.Namespace + "/" + name
+		if info.Mapping != nil {
+			name = liveName(info.Mapping.GroupVersionKind.Kind, info.Mapping.GroupVersionKind.Group, info.Namespace, info.Name)
 		}
 		inputs = append(inputs, input{name: name, data: data, live: true})
 	}
 	return inputs, failed
+}
+
+// liveName names a live object the way kubectl prints it: shop/deployment.apps/web.
+func liveName(kind, group, namespace, name string) string {
+	n := strings.ToLower(kind)
+	if group != "" {
+		n += "." + group
+	}
+	n += "/" + name
+	if namespace != "" {
+		n = namespace + "/" + n
+	}
+	return n
 }
