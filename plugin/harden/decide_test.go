@@ -1,12 +1,12 @@
 package harden
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
-
 	"github.com/kubectl-caps/kubectl-caps/plugin/capset"
+	"github.com/kubectl-caps/kubectl-caps/plugin/reading"
 )
 
 func ptr[T any](v T) *T { return &v }
@@ -137,10 +137,10 @@ func TestDecide(t *testing.T) {
 				t.Errorf("skipped = %q, want %q", d.Skipped, tc.skipped)
 			}
 			if tc.skipped == "" {
-				if diff := cmp.Diff(tc.add, d.Add); diff != "" && !(len(tc.add) == 0 && len(d.Add) == 0) {
-					t.Errorf("add (-want +got):\n%s", diff)
+				if !reflect.DeepEqual(tc.add, d.Add) && !(len(tc.add) == 0 && len(d.Add) == 0) {
+					t.Errorf("add = %q, want %q", d.Add, tc.add)
 				}
-				if !cmp.Equal(tc.ape, d.AllowPrivilegeEscalation) {
+				if deref(tc.ape) != deref(d.AllowPrivilegeEscalation) {
 					t.Errorf("allowPrivilegeEscalation = %v, want %v", deref(d.AllowPrivilegeEscalation), deref(tc.ape))
 				}
 				if tc.privOff != (d.Privileged != nil && !*d.Privileged) {
@@ -177,30 +177,34 @@ func TestSecurityContextKeepsOtherFields(t *testing.T) {
 	orig := map[string]any{"runAsUser": 1000, "capabilities": map[string]any{"add": []any{"SYS_TIME"}, "drop": []any{"NET_RAW"}}}
 	got := d.SecurityContext(orig)
 	want := map[string]any{"runAsUser": 1000, "allowPrivilegeEscalation": false, "capabilities": map[string]any{"drop": []any{"ALL"}}}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("(-want +got):\n%s", diff)
+	if !reflect.DeepEqual(want, got) {
+		t.Errorf("got  %v\nwant %v", got, want)
 	}
 	if _, ok := orig["allowPrivilegeEscalation"]; ok {
 		t.Error("the original map was changed")
 	}
 	changes := Changes(orig, got)
 	wantChanges := []string{"capabilities.drop: [NET_RAW] → [ALL]", "capabilities.add: [SYS_TIME] → (unset)", "allowPrivilegeEscalation: (unset) → false"}
-	if diff := cmp.Diff(wantChanges, changes); diff != "" {
-		t.Errorf("changes (-want +got):\n%s", diff)
+	if !reflect.DeepEqual(wantChanges, changes) {
+		t.Errorf("changes %q\nwant    %q", changes, wantChanges)
 	}
 }
 
+func proc(pid, ppid int, name string, uid, gid int64, eff capset.Set) reading.Process {
+	return reading.Process{PID: pid, PPID: ppid, Name: name, HasIDs: true,
+		UID: [4]int64{uid, uid, uid, uid}, GID: [4]int64{gid, gid, gid, gid}, Eff: eff}
+}
+
 func TestInfer(t *testing.T) {
-	root := [4]int64{0, 0, 0, 0}
-	nobody := [4]int64{65534, 65534, 65534, 65534}
 	obs := []Observation{{
 		Pod: "web-1",
-		Processes: []Process{
-			{PID: 1, Name: "nginx", UID: root, GID: root},
-			{PID: 7, Name: "nginx", UID: nobody, GID: nobody, SocketInodes: []uint64{11}},
-			{PID: 9, Name: "ping", UID: [4]int64{1000, 1000, 1000, 1000}, GID: [4]int64{1000, 1000, 1000, 1000}, Effective: capset.Of(13)},
+		Processes: []reading.Process{
+			proc(1, 0, "nginx", 0, 0, 0),
+			proc(7, 1, "nginx", 65534, 65534, 0),
+			proc(9, 1, "ping\x1b[31m", 1000, 1000, capset.Of(13)),
 		},
-		Sockets: []Socket{
+		SocketInodes: map[int][]uint64{7: {11}},
+		Sockets: []reading.Socket{
 			{Proto: "tcp", LocalPort: 80, Listening: true, Inode: 11},
 			{Proto: "tcp", LocalPort: 22, Listening: true, Inode: 99}, // another container's
 			{Proto: "tcp", LocalPort: 8080, Listening: false, Inode: 11},
@@ -211,7 +215,7 @@ func TestInfer(t *testing.T) {
 	if ev.Pods != 1 || !ev.SwitchedUID || !ev.SwitchedGID || ev.RawSockets {
 		t.Errorf("got %+v", ev)
 	}
-	if !cmp.Equal(ev.ListenPorts, []int{80}) {
+	if !reflect.DeepEqual(ev.ListenPorts, []int{80}) {
 		t.Errorf("ports %v, want [80]: the socket tied to another container's inode is not ours", ev.ListenPorts)
 	}
 	if ev.FileCaps != capset.Of(13) {
@@ -227,12 +231,15 @@ func TestInfer(t *testing.T) {
 		}
 	}
 
-	// Without socket inodes, sockets are tied by owner uid and the report says so.
+	// capsh gives only real and effective uid (-1 for the rest): that is no switch. Without
+	// socket inodes, sockets are tied by owner uid and the notes say so.
+	p := proc(1, 0, "sh", 101, 101, 0)
+	p.UID[2], p.UID[3], p.GID[2], p.GID[3] = -1, -1, -1, -1
 	ev = Infer([]Observation{{Pod: "p", HostNetwork: true,
-		Processes: []Process{{PID: 1, UID: [4]int64{101, 101, 101, 101}}},
-		Sockets:   []Socket{{Proto: "tcp6", LocalPort: 443, Listening: true, UID: 101}, {Proto: "tcp", LocalPort: 22, Listening: true, UID: 0}, {Proto: "packet", UID: 101}},
+		Processes: []reading.Process{p},
+		Sockets:   []reading.Socket{{Proto: "tcp6", LocalPort: 443, Listening: true, UID: 101}, {Proto: "tcp", LocalPort: 22, Listening: true, UID: 0}, {Proto: "packet", UID: 101}},
 	}})
-	if !cmp.Equal(ev.ListenPorts, []int{443}) || !ev.RawSockets || ev.SwitchedUID {
+	if !reflect.DeepEqual(ev.ListenPorts, []int{443}) || !ev.RawSockets || ev.SwitchedUID || ev.SwitchedGID {
 		t.Errorf("got %+v", ev)
 	}
 	if !strings.Contains(strings.Join(ev.Notes, "\n"), "other processes on the node (hostNetwork)") {

@@ -3,8 +3,12 @@ package harden
 import (
 	"fmt"
 	"sort"
+	"strconv"
+	"strings"
 
 	"github.com/kubectl-caps/kubectl-caps/plugin/capset"
+	"github.com/kubectl-caps/kubectl-caps/plugin/reading"
+	"github.com/kubectl-caps/kubectl-caps/plugin/termsafe"
 )
 
 // Evidence is what the running workload was seen doing, for one container, over all its pods.
@@ -24,32 +28,15 @@ type Evidence struct {
 	Notes []string `json:"notes,omitempty"`
 }
 
-// Process is one process of a container as the collector read it.
-type Process struct {
-	PID  int
-	Name string
-	// UID and GID are [real, effective, saved, filesystem], as in /proc/PID/status.
-	UID, GID  [4]int64
-	Effective capset.Set
-	// SocketInodes are the inodes of the sockets the process has open, when known; they tie
-	// sockets to this container when the pod's containers share a network namespace.
-	SocketInodes []uint64
-}
-
-// Socket is one line of /proc/net/{tcp,tcp6,udp,udp6,raw,raw6,packet}.
-type Socket struct {
-	Proto     string // tcp, tcp6, udp, udp6, raw, raw6, packet
-	LocalPort int
-	Listening bool // TCP LISTEN; for UDP, a bound local port
-	UID       int64
-	Inode     uint64
-}
-
-// Observation is one container in one running pod.
+// Observation is one container in one running pod, as the collector read it.
 type Observation struct {
-	Pod                   string
-	Processes             []Process
-	Sockets               []Socket
+	Pod       string
+	Processes []reading.Process // the container's own processes
+	Sockets   []reading.Socket  // /proc/net/{tcp,tcp6,udp,udp6,raw,raw6,packet} in its netns
+	// SocketInodes are, per PID, the inodes of the sockets the process has open, when the
+	// collector could read them (/proc/PID/fd); they tie sockets to this container, as the pod's
+	// containers share one network namespace. Without them sockets are tied by owner uid.
+	SocketInodes          map[int][]uint64
 	UnprivilegedPortStart *int
 	HostNetwork           bool
 }
@@ -67,9 +54,10 @@ func Infer(obs []Observation) Evidence {
 		inferUIDs(&ev, o)
 		inferSockets(&ev, o, ports)
 		for _, p := range o.Processes {
-			if p.UID[1] != 0 && !p.Effective.Empty() && ev.FileCaps.Union(p.Effective) != ev.FileCaps {
-				ev.FileCaps = ev.FileCaps.Union(p.Effective)
-				ev.Notes = append(ev.Notes, fmt.Sprintf("pod %s: pid %d (%s) runs as uid %d yet holds %s effectively: file capabilities", o.Pod, p.PID, p.Name, p.UID[1], p.Effective))
+			uid, ok := p.EffectiveUID()
+			if ok && uid != 0 && !p.Eff.Empty() && ev.FileCaps.Union(p.Eff) != ev.FileCaps {
+				ev.FileCaps = ev.FileCaps.Union(p.Eff)
+				ev.Notes = append(ev.Notes, fmt.Sprintf("pod %s: pid %d (%s) runs as uid %d yet holds %s effectively: file capabilities", o.Pod, p.PID, termsafe.Clean(p.Name), uid, p.Eff))
 			}
 		}
 		if o.UnprivilegedPortStart != nil && (ev.UnprivilegedPortStart == nil || *o.UnprivilegedPortStart > *ev.UnprivilegedPortStart) {
@@ -84,36 +72,76 @@ func Infer(obs []Observation) Evidence {
 	return ev
 }
 
+// inferUIDs finds processes that changed identity: uid fields that differ from each other, or a
+// process running as another user than the root process that started it (its parent, or the
+// container's first process when parents are unknown).
 func inferUIDs(ev *Evidence, o Observation) {
+	byPID := map[int]reading.Process{}
 	main := o.Processes[0]
-	for _, p := range o.Processes[1:] {
-		if p.PID < main.PID {
+	for _, p := range o.Processes {
+		byPID[p.PID] = p
+		if p.PID > 0 && (main.PID <= 0 || p.PID < main.PID) {
 			main = p
 		}
 	}
 	for _, p := range o.Processes {
-		if !ev.SwitchedUID {
-			if differ(p.UID) {
-				ev.SwitchedUID = true
-				ev.Notes = append(ev.Notes, fmt.Sprintf("pod %s: pid %d (%s) has uids %v (real, effective, saved, fs): it changed uid → SETUID", o.Pod, p.PID, p.Name, p.UID))
-			} else if p.UID[0] != main.UID[0] && main.UID[0] == 0 {
-				ev.SwitchedUID = true
-				ev.Notes = append(ev.Notes, fmt.Sprintf("pod %s: pid %d (%s) runs as uid %d under pid %d running as root: a root process switched uid → SETUID", o.Pod, p.PID, p.Name, p.UID[0], main.PID))
-			}
+		if !p.HasIDs {
+			continue
 		}
-		if !ev.SwitchedGID {
-			if differ(p.GID) {
-				ev.SwitchedGID = true
-				ev.Notes = append(ev.Notes, fmt.Sprintf("pod %s: pid %d (%s) has gids %v (real, effective, saved, fs): it changed gid → SETGID", o.Pod, p.PID, p.Name, p.GID))
-			} else if p.GID[0] != main.GID[0] && main.UID[0] == 0 {
-				ev.SwitchedGID = true
-				ev.Notes = append(ev.Notes, fmt.Sprintf("pod %s: pid %d (%s) runs as gid %d under pid %d running as root: a root process switched gid → SETGID", o.Pod, p.PID, p.Name, p.GID[0], main.PID))
+		parent, ok := byPID[p.PPID]
+		if !ok || p.PPID == 0 || !parent.HasIDs {
+			parent = main
+		}
+		name := termsafe.Clean(p.Name)
+		for _, id := range []struct {
+			ids, parentIDs [4]int64
+			switched       *bool
+			what, capName  string
+		}{
+			{p.UID, parent.UID, &ev.SwitchedUID, "uid", "SETUID"},
+			{p.GID, parent.GID, &ev.SwitchedGID, "gid", "SETGID"},
+		} {
+			if *id.switched {
+				continue
+			}
+			real := id.ids[reading.IDReal]
+			switch {
+			case differ(id.ids):
+				*id.switched = true
+				ev.Notes = append(ev.Notes, fmt.Sprintf("pod %s: pid %d (%s) has %ss %s (real, effective, saved, fs): it changed %s → %s", o.Pod, p.PID, name, id.what, ids(id.ids), id.what, id.capName))
+			case parent.PID != p.PID && parent.UID[reading.IDReal] == 0 && real >= 0 && id.parentIDs[reading.IDReal] >= 0 && real != id.parentIDs[reading.IDReal]:
+				*id.switched = true
+				ev.Notes = append(ev.Notes, fmt.Sprintf("pod %s: pid %d (%s) runs as %s %d under pid %d running as root: a root process switched %s → %s", o.Pod, p.PID, name, id.what, real, parent.PID, id.what, id.capName))
 			}
 		}
 	}
 }
 
-func differ(ids [4]int64) bool { return ids[0] != ids[1] || ids[0] != ids[2] || ids[0] != ids[3] }
+// differ compares the known entries (-1 is unknown: capsh prints fewer than four).
+func differ(ids [4]int64) bool {
+	first := int64(-1)
+	for _, v := range ids {
+		if v < 0 {
+			continue
+		}
+		if first >= 0 && v != first {
+			return true
+		}
+		first = v
+	}
+	return false
+}
+
+func ids(v [4]int64) string {
+	parts := make([]string, len(v))
+	for i, x := range v {
+		parts[i] = "?"
+		if x >= 0 {
+			parts[i] = strconv.FormatInt(x, 10)
+		}
+	}
+	return strings.Join(parts, " ")
+}
 
 // inferSockets keeps the sockets that belong to this container: by inode when the processes'
 // sockets are known, else by owner uid (the pod's containers share one network namespace, and
@@ -122,10 +150,12 @@ func inferSockets(ev *Evidence, o Observation, ports map[int]bool) {
 	inodes := map[uint64]bool{}
 	uids := map[int64]bool{}
 	for _, p := range o.Processes {
-		for _, i := range p.SocketInodes {
+		for _, i := range o.SocketInodes[p.PID] {
 			inodes[i] = true
 		}
-		uids[p.UID[1]] = true
+		if uid, ok := p.EffectiveUID(); ok {
+			uids[uid] = true
+		}
 	}
 	byInode := len(inodes) > 0
 	attributed := false

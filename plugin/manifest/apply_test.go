@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
+	"github.com/pmezard/go-difflib/difflib"
 )
 
 func capsSame(have, want string) bool {
@@ -260,9 +260,20 @@ b:
 			if err != nil {
 				t.Fatal(err)
 			}
-			if d := cmp.Diff(tc.out, string(got)); d != "" {
-				t.Errorf("-want +got:\n%s", d)
+			if d := textDiff(tc.out, string(got)); d != "" {
+				t.Errorf("%s", d)
 			}
 		})
 	}
+}
+
+// textDiff is a unified diff of want and got, "" when equal.
+func textDiff(want, got string) string {
+	if want == got {
+		return ""
+	}
+	d, _ := difflib.GetUnifiedDiffString(difflib.UnifiedDiff{
+		A: difflib.SplitLines(want), B: difflib.SplitLines(got), FromFile: "want", ToFile: "got", Context: 3,
+	})
+	return d
 }

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
+	"github.com/pmezard/go-difflib/difflib"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata from the current output")
@@ -71,7 +71,7 @@ func TestGolden(t *testing.T) {
 				t.Fatalf("hardening the output again: %v", err)
 			}
 			if again.Changed || !bytes.Equal(again.Output, res.Output) {
-				t.Errorf("hardening is not idempotent:\n%s", cmp.Diff(string(res.Output), string(again.Output)))
+				t.Errorf("hardening is not idempotent:\n%s", textDiff(string(res.Output), string(again.Output)))
 			}
 		})
 	}
@@ -89,7 +89,18 @@ func golden(t *testing.T, path string, got []byte) {
 	if err != nil {
 		t.Fatalf("%v (run go test -update to create it)", err)
 	}
-	if d := cmp.Diff(string(want), string(got)); d != "" {
-		t.Errorf("%s differs (-want +got):\n%s", path, d)
+	if d := textDiff(string(want), string(got)); d != "" {
+		t.Errorf("%s differs:\n%s", path, d)
 	}
+}
+
+// textDiff is a unified diff of want and got, "" when equal.
+func textDiff(want, got string) string {
+	if want == got {
+		return ""
+	}
+	d, _ := difflib.GetUnifiedDiffString(difflib.UnifiedDiff{
+		A: difflib.SplitLines(want), B: difflib.SplitLines(got), FromFile: "want", ToFile: "got", Context: 3,
+	})
+	return d
 }

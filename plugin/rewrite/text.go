@@ -3,13 +3,13 @@ package rewrite
 import (
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/kubectl-caps/kubectl-caps/plugin/harden"
+	"github.com/kubectl-caps/kubectl-caps/plugin/termsafe"
 )
 
 // WriteText writes the human report of one file: per container, what changed and why. Names and
-// values come from the manifest, so control characters are escaped before they reach a terminal.
+// values come from the manifest, so terminal control sequences are removed before printing.
 func WriteText(w io.Writer, f harden.FileReport) {
 	if len(f.Workloads) == 0 {
 		fmt.Fprintf(w, "%s: no pod templates\n", clean(f.Name))
@@ -71,21 +71,6 @@ func WriteText(w io.Writer, f harden.FileReport) {
 	}
 }
 
-// clean escapes control characters (ESC, CR, BEL, backspace, C1 codes...) so that text from a
-// manifest cannot move the cursor or rewrite what the terminal shows.
-func clean(s string) string {
-	if !strings.ContainsFunc(s, isControl) {
-		return s
-	}
-	var b strings.Builder
-	for _, r := range s {
-		if isControl(r) {
-			fmt.Fprintf(&b, "\\x%02x", r)
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
-
-func isControl(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) }
+// clean makes manifest text safe for a terminal: names and values come from files harden did not
+// write.
+func clean(s string) string { return termsafe.Clean(s) }

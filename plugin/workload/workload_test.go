@@ -1,10 +1,10 @@
 package workload
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -50,8 +50,8 @@ func TestFind(t *testing.T) {
 					got = append(got, strings.Join([]string{path(c.Path), c.Type, c.Name}, " "))
 				}
 			}
-			if diff := cmp.Diff(tc.paths, got); diff != "" {
-				t.Errorf("(-want +got):\n%s", diff)
+			if !reflect.DeepEqual(tc.paths, got) {
+				t.Errorf("got  %q\nwant %q", got, tc.paths)
 			}
 		})
 	}
