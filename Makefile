@@ -47,7 +47,8 @@ tidy-check:
 FUZZTIME ?= 10s
 FUZZ_TARGETS := plugin/reading:FuzzParseStatus plugin/reading:FuzzParseCapsh \
                 plugin/reading:FuzzParseNetSockets plugin/capset:FuzzParseHex \
-                plugin/capset:FuzzParseName plugin/termsafe:FuzzClean plugin/probe:FuzzParse
+                plugin/capset:FuzzParseName plugin/termsafe:FuzzClean plugin/probe:FuzzParse \
+                plugin/rewrite:FuzzHarden
 .PHONY: fuzz
 fuzz:
 	@for t in $(FUZZ_TARGETS); do pkg=./$${t%%:*}; fn=$${t#*:}; \

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/pmezard/go-difflib/difflib"
 
@@ -106,8 +107,8 @@ func (o *HardenOptions) writeDiffs(inputs []input, results []*rewrite.Result) er
 		}
 		name := inputs[i].name
 		d, err := difflib.GetUnifiedDiffString(difflib.UnifiedDiff{
-			A:        difflib.SplitLines(string(inputs[i].data)),
-			B:        difflib.SplitLines(string(res.Output)),
+			A:        diffLines(inputs[i].data),
+			B:        diffLines(res.Output),
 			FromFile: "a/" + name,
 			ToFile:   "b/" + name,
 			Context:  3,
@@ -120,6 +121,19 @@ func (o *HardenOptions) writeDiffs(inputs []input, results []*rewrite.Result) er
 		}
 	}
 	return nil
+}
+
+// diffLines splits a file into lines for difflib, each with its line break. (difflib.SplitLines
+// adds an empty last line that would show as a phantom context line.)
+func diffLines(b []byte) []string {
+	lines := strings.SplitAfter(string(b), "\n")
+	if len(lines) > 0 && lines[len(lines)-1] == "" {
+		lines = lines[:len(lines)-1]
+	}
+	if n := len(lines); n > 0 && !strings.HasSuffix(lines[n-1], "\n") {
+		lines[n-1] += "\n\\ No newline at end of file\n"
+	}
+	return lines
 }
 
 // writeAtomic replaces path with data so that readers see the old file or the new one, never a

@@ -196,6 +196,13 @@ func observedNeeds(ev *Evidence, d *Decision, addNeed func(string, string, strin
 func addList(c Container, needs map[string][]need, opt Options, d *Decision) []string {
 	var out []string
 	seen := map[string]bool{}
+	// plainly records capabilities written at least once without the CAP_ prefix.
+	plainly := map[string]bool{}
+	for _, raw := range c.SC.Add {
+		if n, _ := capsetNormalize(raw); !strings.HasPrefix(strings.ToUpper(strings.TrimSpace(raw)), "CAP_") {
+			plainly[n] = true
+		}
+	}
 	for _, raw := range c.SC.Add {
 		name, known := capsetNormalize(raw)
 		switch {
@@ -214,6 +221,11 @@ func addList(c Container, needs map[string][]need, opt Options, d *Decision) []s
 			d.Warnings = append(d.Warnings, fmt.Sprintf("%q is not a capability this tool knows; the runtime may reject it", raw))
 		default:
 			d.Capabilities = append(d.Capabilities, CapReason{name, ActionKept, SourceManifest, "added by the manifest (--strict removes capabilities without evidence)"})
+		}
+		if known && name != "ALL" && !plainly[name] {
+			// containerd and CRI-O prefix CAP_ themselves: "CAP_X" became CAP_CAP_X and was dropped
+			// without a word, so the workload has been running without it.
+			d.Warnings = append(d.Warnings, fmt.Sprintf("%q was ignored by containerd and CRI-O (they add the CAP_ prefix themselves); written %s it takes effect for the first time: the workload ran without it so far, --strict removes it", raw, name))
 		}
 		if known && dangerous[name] != "" {
 			d.Warnings = append(d.Warnings, fmt.Sprintf("%s kept: %s", name, dangerous[name]))

@@ -71,6 +71,13 @@ func TestDecide(t *testing.T) {
 		ape:     ptr(false),
 		mention: []string{"nothing shows it is needed (--strict)"},
 	}, {
+		name:      "a CAP_ prefix never took effect: respelt, with a warning",
+		c:         Container{SC: SecurityContext{Present: true, Add: []string{"CAP_SYS_TIME", "CAP_CHOWN", "chown"}}},
+		add:       []string{"SYS_TIME", "CHOWN"},
+		ape:       ptr(false),
+		mention:   []string{`"CAP_SYS_TIME" was ignored by containerd`},
+		noMention: []string{`"CAP_CHOWN" was ignored`},
+	}, {
 		name:    "an unknown capability is kept as written with a warning",
 		c:       Container{SC: SecurityContext{Present: true, Add: []string{"FLY"}}},
 		add:     []string{"FLY"},
