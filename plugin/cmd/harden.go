@@ -21,7 +21,7 @@ func init() { extraCommands = append(extraCommands, NewCmdHarden) }
 var NewObserver func(f cmdutil.Factory, streams genericiooptions.IOStreams) (harden.Observer, error)
 
 // Exit codes of harden, for CI: 0 nothing to change (or changes written), 1 --check found
-// changes, 2 an input could not be hardened.
+// changes, 2 an input could not be hardened or the command line is wrong.
 const (
 	exitChanges = 1
 	exitFailed  = 2
@@ -88,14 +88,16 @@ The report on stderr says, per container, what changed and why.`,
   kubectl caps harden -f deploy.yaml --level restricted --fix-level`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := o.Complete(f, cmd, args); err != nil {
-				return err
+				return usageError(streams, err)
 			}
 			if err := o.Validate(); err != nil {
-				return err
+				return usageError(streams, err)
 			}
 			return o.Run(cmd.Context())
 		},
 	}
+	// CI reads exit 1 from --check as "not hardened": a mistyped flag must not look like that.
+	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError(streams, err) })
 	cmdutil.AddJsonFilenameFlag(cmd.Flags(), &o.Filenames, "files or directories to harden; - reads standard input (several -f allowed)")
 	cmd.Flags().BoolVarP(&o.Recursive, "recursive", "R", false, "process directories given with -f recursively")
 	cmd.Flags().BoolVarP(&o.InPlace, "in-place", "i", false, "write the hardened files back (atomically: a temporary file renamed over the original)")
@@ -111,6 +113,12 @@ The report on stderr says, per container, what changed and why.`,
 	_ = cmd.RegisterFlagCompletionFunc("output", fixedCompletion("patch"))
 	_ = cmd.RegisterFlagCompletionFunc("level", fixedCompletion("baseline", "restricted"))
 	return cmd
+}
+
+// usageError prints err and exits 2, like every other harden failure.
+func usageError(streams genericiooptions.IOStreams, err error) error {
+	fmt.Fprintf(streams.ErrOut, "error: %v\n", err)
+	return &ExitError{Code: exitFailed}
 }
 
 func fixedCompletion(values ...string) func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {

@@ -273,11 +273,12 @@ func TestHardenValidate(t *testing.T) {
 		{[]string{"-f", "x.yaml", "deploy/web"}, "cannot use -f with resource arguments"},
 		{[]string{"deploy/web", "-i"}, "cannot use --in-place with live objects"},
 		{[]string{"-f", "https://example.com/x.yaml"}, "URLs are not read"},
+		{[]string{"-f", "x.yaml", "--check", "--no-such-flag"}, "unknown flag: --no-such-flag"},
 	}
 	for _, tc := range tests {
 		_, errOut, code := runHarden(t, "", tc.args...)
-		if code != 1 || !strings.Contains(errOut, tc.msg) {
-			t.Errorf("%v: exit %d, stderr %q; want exit 1 and %q", tc.args, code, errOut, tc.msg)
+		if code != 2 || !strings.Contains(errOut, tc.msg) {
+			t.Errorf("%v: exit %d, stderr %q; want exit 2 and %q", tc.args, code, errOut, tc.msg)
 		}
 	}
 }
