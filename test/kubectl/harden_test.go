@@ -42,3 +42,41 @@ func TestKubectlHarden(t *testing.T) {
 		t.Errorf("a missing file: exit %d, want 2\n%s", code, errOut)
 	}
 }
+
+// TestKubectlHardenPatchesApplyWithKustomize checks that -o patch output is what Kustomize takes:
+// the manifest plus the patches, built by kubectl's own kustomize, is hardened.
+func TestKubectlHardenPatchesApplyWithKustomize(t *testing.T) {
+	dir := pluginDir(t)
+	work := t.TempDir()
+	manifest := "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      initContainers:\n      - name: init\n        image: busybox\n      containers:\n      - name: httpd\n        image: busybox\n        ports:\n        - containerPort: 80\n        securityContext:\n          capabilities:\n            add: [SYS_ADMIN]\n"
+	for name, content := range map[string]string{
+		"deploy.yaml":        manifest,
+		"kustomization.yaml": "resources:\n- deploy.yaml\npatches:\n- path: patches.yaml\n",
+	} {
+		if err := os.WriteFile(filepath.Join(work, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	noConfig := filepath.Join(work, "no-kubeconfig")
+	patches, errOut, code := kubectl(t, dir, noConfig, "caps", "harden", "-f", filepath.Join(work, "deploy.yaml"), "-o", "patch", "--strict")
+	if code != 0 {
+		t.Fatalf("-o patch: exit %d\n%s", code, errOut)
+	}
+	if err := os.WriteFile(filepath.Join(work, "patches.yaml"), []byte(patches), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	built, errOut, code := kubectl(t, dir, noConfig, "kustomize", work)
+	if code != 0 {
+		t.Fatalf("kubectl kustomize: exit %d\n%s\npatches:\n%s", code, errOut, patches)
+	}
+	if strings.Contains(built, "SYS_ADMIN") {
+		t.Errorf("--strict patch must remove SYS_ADMIN:\n%s", built)
+	}
+	hardened := filepath.Join(work, "built.yaml")
+	if err := os.WriteFile(hardened, []byte(built), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, errOut, code := kubectl(t, dir, noConfig, "caps", "harden", "-f", hardened, "--check", "--strict"); code != 0 {
+		t.Errorf("the kustomized output is not hardened (exit %d):\n%s\n%s", code, errOut, built)
+	}
+}
