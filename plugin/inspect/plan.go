@@ -57,6 +57,10 @@ func containerState(pod *corev1.Pod, node *corev1.Node, c declared.ContainerRef)
 	if isWindows(pod, node) {
 		return "n/a", "Windows container: Linux capabilities do not apply"
 	}
+	if pod.DeletionTimestamp != nil {
+		// Its containers are being stopped; an exec would race the kill.
+		return "terminating", "pod is terminating"
+	}
 	st := findStatus(pod, c)
 	switch {
 	case st == nil:

@@ -76,8 +76,10 @@ func TestProbeReadsRealProcesses(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if o.Truncated || len(o.Problems) > 0 {
-				t.Errorf("truncated=%v problems=%q", o.Truncated, o.Problems)
+			// Problems are allowed: a short-lived process (another test's) may exit while its
+			// status is read. The output itself must be complete.
+			if o.Truncated {
+				t.Errorf("truncated; problems=%q", o.Problems)
 			}
 			if o.Scope != "cgroup" {
 				t.Errorf("scope %q, want cgroup filtering", o.Scope)

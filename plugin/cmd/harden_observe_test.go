@@ -1,0 +1,65 @@
+package cmd
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/kubectl-caps/kubectl-caps/test/fakeapi"
+)
+
+// observedProbe is what the probe prints for a web server: a root master listening on :80 (tcp6
+// LISTEN, state 0A) that started a worker as uid 1025.
+const observedProbe = "@@kubectl-caps 1\n@@portstart 1024\n@@scope cgroup\n" +
+	"@@pid 1\nName:\thttpd\nPid:\t1\nPPid:\t0\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nCapInh:\t0000000000000000\n" +
+	"CapPrm:\t00000000a80425fb\nCapEff:\t00000000a80425fb\nCapBnd:\t00000000a80425fb\nCapAmb:\t0000000000000000\nNoNewPrivs:\t0\nSeccomp:\t0\n" +
+	"@@pid 8\nName:\tworker\nPid:\t8\nPPid:\t1\nUid:\t1025\t1025\t1025\t1025\nGid:\t1025\t1025\t1025\t1025\nCapInh:\t0000000000000000\n" +
+	"CapPrm:\t0000000000000000\nCapEff:\t0000000000000000\nCapBnd:\t00000000a80425fb\nCapAmb:\t0000000000000000\nNoNewPrivs:\t0\nSeccomp:\t0\n" +
+	"@@others 0\n@@net tcp6\n  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n" +
+	"   0: 00000000000000000000000000000000:0050 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 106740 1 0000000000000000 100 0 0 10 0\n" +
+	"@@end\n"
+
+// TestHardenObserveUsesTheCollector: --observe execs into the workload's running pods (found by
+// its template labels) with the same collector as show, and turns what they do into reasons.
+func TestHardenObserveUsesTheCollector(t *testing.T) {
+	pod := fakeapi.Pod("shop", "web-1", "web")
+	pod.Labels = map[string]string{"app": "web"}
+	other := fakeapi.Pod("shop", "db-1", "db")
+	s := start(t, fakeapi.Options{Exec: fakeapi.Canned(map[string]string{"/bin/sh": observedProbe})}, pod, other)
+	manifest := filepath.Join(t.TempDir(), "web.yaml")
+	os.WriteFile(manifest, []byte(`apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: shop
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+      - name: web
+        image: httpd
+`), 0o644)
+	stdout, stderr, code := runCaps(t, s, "harden", "--observe", "-f", manifest)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{"- SETGID", "- SETUID", "- NET_BIND_SERVICE", "drop:"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("hardened manifest lacks %q:\n%s", want, stdout)
+		}
+	}
+	for _, want := range []string{"SETUID added (observed)", "listening on port 80", "pid 8 (worker)"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("report lacks %q:\n%s", want, stderr)
+		}
+	}
+	execs := s.Execs()
+	if len(execs) != 1 {
+		t.Errorf("%d execs, want exactly one (the web pod's container)", len(execs))
+	}
+	assertReadOnly(t, s)
+}
