@@ -164,14 +164,8 @@ func runtimeNames(list []string) (capset.Set, []string) {
 func (p Prediction) Report(family string) *report.Expected {
 	return &report.Expected{
 		RuntimeFamily: family,
-		Sets: report.Sets{
-			Inheritable: report.CapsOf(p.Inh),
-			Permitted:   report.CapsOf(p.Prm),
-			Effective:   report.CapsOf(p.Eff),
-			Bounding:    report.CapsOf(p.Bnd),
-			Ambient:     report.CapsOf(p.Amb),
-		},
-		NoNewPrivs:  p.NoNewPrivs,
-		Assumptions: p.Assumptions,
+		Sets:          report.SetsOf(p.Inh, p.Prm, p.Eff, p.Bnd, p.Amb),
+		NoNewPrivs:    p.NoNewPrivs,
+		Assumptions:   p.Assumptions,
 	}
 }

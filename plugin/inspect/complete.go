@@ -137,18 +137,12 @@ func scope(out *probe.Output, d report.Declared) (string, string) {
 
 func processReport(p reading.Process) report.Process {
 	return report.Process{
-		PID:  p.PID,
-		Name: termsafe.Clip(termsafe.Clean(p.Name), 64),
-		UID:  p.UID[0],
-		EUID: euid(p),
-		GID:  p.GID[0],
-		Sets: report.Sets{
-			Inheritable: report.CapsOf(p.Inh),
-			Permitted:   report.CapsOf(p.Prm),
-			Effective:   report.CapsOf(p.Eff),
-			Bounding:    report.CapsOf(p.Bnd),
-			Ambient:     report.CapsOf(p.Amb),
-		},
+		PID:            p.PID,
+		Name:           termsafe.Clip(termsafe.Clean(p.Name), 64),
+		UID:            p.UID[0],
+		EUID:           euid(p),
+		GID:            p.GID[0],
+		Sets:           report.SetsOf(p.Inh, p.Prm, p.Eff, p.Bnd, p.Amb),
 		NoNewPrivs:     p.NoNewPrivs,
 		Seccomp:        seccompName(p.Seccomp),
 		SeccompFilters: p.SeccompFilters,

@@ -109,6 +109,11 @@ func CapsOf(s capset.Set) Caps {
 	return Caps{Mask: s.Hex(), Names: s.Names()}
 }
 
+// SetsOf renders the five sets of a process for the report.
+func SetsOf(inh, prm, eff, bnd, amb capset.Set) Sets {
+	return Sets{Inheritable: CapsOf(inh), Permitted: CapsOf(prm), Effective: CapsOf(eff), Bounding: CapsOf(bnd), Ambient: CapsOf(amb)}
+}
+
 // Process is one process as /proc/PID/status (or capsh) describes it.
 type Process struct {
 	PID            int    `json:"pid"`
