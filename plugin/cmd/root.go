@@ -45,6 +45,7 @@ runtime, and how to harden manifests to drop: [ALL] plus the few capabilities a 
 	for _, add := range extraCommands {
 		root.AddCommand(add(f, streams))
 	}
+	registerCompletions(root, f)
 	return root
 }
 
