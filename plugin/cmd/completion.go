@@ -96,7 +96,7 @@ var workloadTypeNames = map[string]bool{
 // outputFormats are offered for -o on the commands that have it, unless the command registered
 // its own completion (which then wins).
 var outputFormats = map[string][]string{
-	"show":   {"wide", "json", "yaml"},
+	"show":   {"table", "wide", "json", "yaml"},
 	"harden": {"json", "patch"},
 }
 
