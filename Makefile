@@ -74,3 +74,38 @@ bench: build
 # The same comparison on the real local cluster (../shared/cluster up, KUBECONFIG set).
 bench-real: build
 	test/bench/real-cluster.sh
+
+# --- Release and krew -------------------------------------------------------------------------
+# Release tools come from the Go module proxy at pinned versions into a cache keyed by version,
+# so a fresh machine installs exactly these and later runs reuse them. (goreleaser newer than
+# v2.15.1 needs a newer Go than the one here.)
+TOOLS_DIR              ?= $(HOME)/.cache/kubectl-caps-tools
+GORELEASER_VERSION     := v2.15.1
+KREW_VERSION           := v0.4.3
+GORELEASER             := $(TOOLS_DIR)/goreleaser-$(GORELEASER_VERSION)/goreleaser
+KREW                   := $(TOOLS_DIR)/krew-$(KREW_VERSION)/krew
+VALIDATE_KREW_MANIFEST := $(TOOLS_DIR)/krew-$(KREW_VERSION)/validate-krew-manifest
+KUBECTL                ?= $(shell command -v kubectl)
+
+.PHONY: release-snapshot krew-test release-tools
+
+release-tools: $(GORELEASER) $(KREW) $(VALIDATE_KREW_MANIFEST)
+
+$(GORELEASER):
+	GOBIN=$(dir $@) $(GO) install github.com/goreleaser/goreleaser/v2@$(GORELEASER_VERSION)
+
+$(KREW) $(VALIDATE_KREW_MANIFEST) &:
+	GOBIN=$(dir $(KREW)) $(GO) install sigs.k8s.io/krew/cmd/krew@$(KREW_VERSION) \
+	  sigs.k8s.io/krew/cmd/validate-krew-manifest@$(KREW_VERSION)
+
+# Builds every release archive and the checksums file into dist/, publishing nothing.
+release-snapshot: $(GORELEASER)
+	$(GORELEASER) check
+	$(GORELEASER) release --snapshot --clean
+
+# Renders krew/caps.yaml for the snapshot archives, validates it, installs it with a real krew
+# into a temporary KREW_ROOT and runs the plugin through the real kubectl (test/krew). Slow, so
+# not part of `make test`; .ci/run runs it.
+krew-test: release-snapshot $(KREW) $(VALIDATE_KREW_MANIFEST)
+	KREW_BIN=$(KREW) VALIDATE_KREW_MANIFEST=$(VALIDATE_KREW_MANIFEST) KUBECTL=$(KUBECTL) \
+	  DIST=$(CURDIR)/dist $(GO) test -tags krew -count=1 -v ./test/krew/
