@@ -99,9 +99,13 @@ $(KREW) $(VALIDATE_KREW_MANIFEST) &:
 	  sigs.k8s.io/krew/cmd/validate-krew-manifest@$(KREW_VERSION)
 
 # Builds every release archive and the checksums file into dist/, publishing nothing.
+# goreleaser reads the commit only if `git ls-remote --get-url` answers; in a clone without a
+# remote (a git worktree, a CI copy) it would stamp "none", so name the real one for git alone.
+RELEASE_GIT_ENV := $(if $(shell git remote 2>/dev/null),,GIT_CONFIG_COUNT=1 \
+  GIT_CONFIG_KEY_0=remote.origin.url GIT_CONFIG_VALUE_0=https://github.com/kubectl-caps/kubectl-caps.git)
 release-snapshot: $(GORELEASER)
 	$(GORELEASER) check
-	$(GORELEASER) release --snapshot --clean
+	$(RELEASE_GIT_ENV) $(GORELEASER) release --snapshot --clean
 
 # Renders krew/caps.yaml for the snapshot archives, validates it, installs it with a real krew
 # into a temporary KREW_ROOT and runs the plugin through the real kubectl (test/krew). Slow, so
