@@ -53,8 +53,9 @@ func TestKrewInstall(t *testing.T) {
 	tmp := t.TempDir()
 	manifest := renderManifest(t, dist, tag, srv.URL, tmp)
 
-	// PATH holds only kubectl, kubectl-krew and krew's bin: `kubectl plugin list` then shows
-	// exactly what this install put there, whatever else the machine has on its PATH.
+	// PATH starts with kubectl, kubectl-krew and krew's bin; the system's /usr/bin and /bin
+	// follow for the shell tools a user has (the caveat's cp). `kubectl plugin list` runs with
+	// only the first two, so it shows exactly what this install put there.
 	toolBin := filepath.Join(tmp, "tools")
 	mustMkdir(t, toolBin)
 	mustSymlink(t, env["KUBECTL"], filepath.Join(toolBin, "kubectl"))
@@ -62,8 +63,9 @@ func TestKrewInstall(t *testing.T) {
 	krewRoot := filepath.Join(tmp, "krew")
 	home := filepath.Join(tmp, "home")
 	mustMkdir(t, home)
+	pluginPath := toolBin + string(os.PathListSeparator) + filepath.Join(krewRoot, "bin")
 	userEnv := []string{
-		"PATH=" + toolBin + string(os.PathListSeparator) + filepath.Join(krewRoot, "bin"),
+		"PATH=" + pluginPath + string(os.PathListSeparator) + "/usr/bin" + string(os.PathListSeparator) + "/bin",
 		"HOME=" + home,
 		"KREW_ROOT=" + krewRoot,
 		"KUBECONFIG=" + filepath.Join(home, "no-cluster"),
@@ -115,7 +117,7 @@ func TestKrewInstall(t *testing.T) {
 	})
 
 	t.Run("kubectl plugin list", func(t *testing.T) {
-		stdout, stderr, err := run(t, userEnv, "kubectl", "plugin", "list")
+		stdout, stderr, err := run(t, append(slices.Clone(userEnv[1:]), "PATH="+pluginPath), "kubectl", "plugin", "list")
 		t.Logf("kubectl plugin list:\n%s%s", stdout, stderr)
 		if err != nil || stderr != "" {
 			t.Errorf("kubectl plugin list: err %v, stderr %q: want no error and no warning", err, stderr)
@@ -127,6 +129,11 @@ func TestKrewInstall(t *testing.T) {
 
 	// The caveat's command, run as the user would paste it.
 	t.Run("completion caveat", func(t *testing.T) {
+		// Before it kubectl has no helper to ask, so it completes nothing for the plugin: what
+		// the next subtest gets is the helper's doing.
+		if got := candidates(mustRun(t, userEnv, "kubectl", "__complete", "caps", "")); len(got) != 0 {
+			t.Errorf("kubectl __complete caps '' before the caveat = %q, want nothing", got)
+		}
 		line := caveatCommand(t, manifest)
 		mustRun(t, userEnv, "/bin/sh", "-c", line)
 		fi, err := os.Stat(filepath.Join(krewRoot, "bin", "kubectl_complete-caps"))
@@ -175,7 +182,7 @@ func TestKrewInstall(t *testing.T) {
 		for _, tt := range tests {
 			out := mustRun(t, clusterEnv, "kubectl", append([]string{"__complete"}, tt.words...)...)
 			got := candidates(out)
-			t.Logf("kubectl __complete %q → %q", tt.words, strings.Fields(out))
+			t.Logf("kubectl __complete %q → %q", tt.words, strings.Split(strings.TrimSpace(out), "\n"))
 			for _, w := range tt.want {
 				if !slices.Contains(got, w) {
 					t.Errorf("kubectl __complete %q: no %q among %q", tt.words, w, got)
