@@ -111,5 +111,6 @@ release-snapshot: $(GORELEASER)
 # into a temporary KREW_ROOT and runs the plugin through the real kubectl (test/krew). Slow, so
 # not part of `make test`; .ci/run runs it.
 krew-test: release-snapshot $(KREW) $(VALIDATE_KREW_MANIFEST)
+	$(GO) vet -tags krew ./test/krew/
 	KREW_BIN=$(KREW) VALIDATE_KREW_MANIFEST=$(VALIDATE_KREW_MANIFEST) KUBECTL=$(KUBECTL) \
 	  DIST=$(CURDIR)/dist $(GO) test -tags krew -count=1 -v ./test/krew/

@@ -94,10 +94,9 @@ var workloadTypeNames = map[string]bool{
 }
 
 // outputFormats are offered for -o on the commands that have it, unless the command registered
-// its own completion (which then wins).
+// its own completion (which then wins, as harden's does).
 var outputFormats = map[string][]string{
-	"show":   {"table", "wide", "json", "yaml"},
-	"harden": {"json", "patch"},
+	"show": {"table", "wide", "json", "yaml"},
 }
 
 // registerCompletions adds dynamic shell completion (`kubectl-caps __complete ...`, which
