@@ -11,6 +11,7 @@ import (
 	"github.com/kubectl-caps/kubectl-caps/plugin/expect"
 	"github.com/kubectl-caps/kubectl-caps/plugin/reading"
 	"github.com/kubectl-caps/kubectl-caps/plugin/report"
+	"github.com/kubectl-caps/kubectl-caps/plugin/termsafe"
 )
 
 // Stable finding IDs.
@@ -23,6 +24,9 @@ const (
 	SeccompUnconfined   = "seccomp-unconfined"
 	NameIgnored         = "capability-name-ignored"
 )
+
+// maxListed bounds how many processes one finding names.
+const maxListed = 5
 
 // Input is one container's three views.
 type Input struct {
@@ -85,10 +89,19 @@ func Evaluate(in Input) []report.Finding {
 	}
 
 	if !in.LiveIsExec {
+		// One finding per container, however many processes differ, so a busy container (or a
+		// hostile one listing thousands) yields one line, not thousands.
+		var diffs []string
 		for _, pr := range in.Procs {
 			if msg := differs(pr, p); msg != "" {
-				add(LiveDiffersFromSpec, "%s", msg)
+				diffs = append(diffs, msg)
 			}
+		}
+		if len(diffs) > maxListed {
+			diffs = append(diffs[:maxListed], fmt.Sprintf("and %d more processes", len(diffs)-maxListed))
+		}
+		if len(diffs) > 0 {
+			add(LiveDiffersFromSpec, "%s", strings.Join(diffs, "; "))
 		}
 	}
 
@@ -124,7 +137,11 @@ func differs(pr reading.Process, p expect.Prediction) string {
 	if len(parts) == 0 {
 		return ""
 	}
-	return fmt.Sprintf("pid %d (%s): %s", pr.PID, pr.Name, strings.Join(parts, "; "))
+	name := termsafe.Clip(termsafe.Clean(pr.Name), 32)
+	if name == "" {
+		name = "?"
+	}
+	return fmt.Sprintf("pid %d (%s): %s", pr.PID, name, strings.Join(parts, ", "))
 }
 
 // delta says what live has that want lacks, and the reverse, in names.
