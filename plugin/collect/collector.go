@@ -110,7 +110,7 @@ func (c *Collector) readOne(ctx context.Context, t Target) Result {
 			r.Err = err
 			return r
 		}
-		if !isMissingBinary(err) || ctx.Err() != nil {
+		if !isMissingBinary(err) || errors.Is(err, errOverflow) || ctx.Err() != nil {
 			r.Err = explainGone(err)
 			return r
 		}
@@ -145,7 +145,7 @@ func (c *Collector) try(parent context.Context, t Target, m probe.Method) (*prob
 	if stdout.Overflowed() {
 		out, perr := probe.Parse(m, data)
 		if perr != nil {
-			return nil, fmt.Errorf("output exceeded %d bytes and could not be read: %v", max, perr)
+			return nil, fmt.Errorf("%w: %d bytes, and what came before the bound could not be read: %v", errOverflow, max, perr)
 		}
 		out.Truncated = true
 		out.Problems = append(out.Problems, fmt.Sprintf("output exceeded %d bytes; the rest was not read", max))
@@ -162,6 +162,11 @@ func (c *Collector) try(parent context.Context, t Target, m probe.Method) (*prob
 	}
 	return probe.Parse(m, data)
 }
+
+// errOverflow marks output that hit --max-bytes without being a readable answer: a binary that
+// floods is there, so falling back to the next method would only misreport the image as having
+// no shell (and read the flood once more).
+var errOverflow = errors.New("output exceeded --max-bytes")
 
 func isExitError(err error) bool {
 	var ee exec.ExitError
