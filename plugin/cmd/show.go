@@ -325,6 +325,16 @@ func (o *ShowOptions) reportFailures(results []collect.Result) int {
 	forbidden := map[string]int{}
 	for _, r := range results {
 		if r.Err == nil {
+			// A reading cut short by a bound is still used, but the user must know it is partial.
+			if r.Output != nil && r.Output.Truncated {
+				why := "the output ended before the probe's end marker"
+				for _, p := range r.Output.Problems {
+					if strings.HasPrefix(p, "output exceeded") || strings.HasPrefix(p, "more than") || strings.HasPrefix(p, "skipped a") {
+						why = p
+					}
+				}
+				fmt.Fprintf(o.ErrOut, "warning: %s/%s container %s: incomplete reading: %s\n", r.Namespace, r.Pod, r.Container, printer.ErrorLine(errors.New(why)))
+			}
 			continue
 		}
 		failed++

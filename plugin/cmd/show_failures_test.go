@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -100,5 +101,42 @@ func TestShowAPIServerGoneMidScan(t *testing.T) {
 		if c.Error == "" {
 			t.Errorf("%s/%s: no reason given", c.Namespace, c.Pod)
 		}
+	}
+}
+
+// TestShowTooManyProcessesWarns: a container claiming 10,050 processes (with hostile names) is
+// read up to the bound; the table stays clean and stderr says the reading is incomplete, while
+// the other pod is read normally.
+func TestShowTooManyProcessesWarns(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("@@kubectl-caps 1\n@@scope cgroup\n")
+	for i := 1; i <= 10050; i++ {
+		fmt.Fprintf(&b, "@@pid %d\nName:\t\x1b]0;pwned\x07evil%d\nPid:\t%d\nPPid:\t0\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n"+
+			"CapInh:\t0\nCapPrm:\t00000000a80425fb\nCapEff:\t00000000a80425fb\nCapBnd:\t00000000a80425fb\nCapAmb:\t0\n", i, i, i)
+	}
+	b.WriteString("@@end\n")
+	many := b.String()
+	s := start(t, fakeapi.Options{Exec: func(ctx context.Context, req fakeapi.ExecRequest, stdout, stderr io.Writer) (int, error) {
+		out := rootProbe
+		if req.Pod == "many" {
+			out = many
+		}
+		return fakeapi.Canned(map[string]string{"/bin/sh": out})(ctx, req, stdout, stderr)
+	}}, fakeapi.Pod("default", "many", "c"), fakeapi.Pod("default", "ok", "c"))
+	stdout, stderr, code := runCaps(t, s, "show", "--procs")
+	if code != 0 {
+		t.Errorf("exit %d, want 0 (a bounded reading is a reading)\n%s", code, stderr)
+	}
+	if want := "warning: default/many container c: incomplete reading: more than 10000 processes; the rest were not read"; !strings.Contains(stderr, want) {
+		t.Errorf("stderr lacks %q:\n%s", want, stderr)
+	}
+	if strings.Contains(stderr, "default/ok") {
+		t.Errorf("ok pod reported as a problem:\n%s", stderr)
+	}
+	if strings.ContainsAny(stdout+stderr, "\x1b\x07") {
+		t.Errorf("terminal control characters reached the output")
+	}
+	if n := strings.Count(stdout, "\nmany "); n != 10000 {
+		t.Errorf("%d process rows of pod many, want 10000 (the bound)", n)
 	}
 }

@@ -66,6 +66,9 @@ func parseShell(data []byte) (*Output, error) {
 		switch section {
 		case "pid":
 			if len(out.Procs) >= MaxProcs {
+				if !hasProblem(out, tooManyProcs) {
+					out.Problems = append(out.Problems, tooManyProcs)
+				}
 				out.Truncated = true
 				break
 			}
@@ -174,6 +177,17 @@ func parsePID1(data []byte) (*Output, error) {
 	}
 	out.Procs = []reading.Process{p}
 	return out, nil
+}
+
+var tooManyProcs = fmt.Sprintf("more than %d processes; the rest were not read", MaxProcs)
+
+func hasProblem(out *Output, p string) bool {
+	for _, q := range out.Problems {
+		if q == p {
+			return true
+		}
+	}
+	return false
 }
 
 func clip(s string) string {

@@ -189,6 +189,10 @@ func TestParseManyProcessesIsBounded(t *testing.T) {
 	if len(o.Procs) != MaxProcs || !o.Truncated {
 		t.Errorf("procs=%d truncated=%v, want %d and truncated", len(o.Procs), o.Truncated, MaxProcs)
 	}
+	// Said once, not once per process beyond the bound.
+	if n := strings.Count(strings.Join(o.Problems, "\n"), "more than 10000 processes"); n != 1 {
+		t.Errorf("the bound is mentioned %d times in %q, want once", n, o.Problems)
+	}
 }
 
 func TestParsePID1(t *testing.T) {
