@@ -145,7 +145,7 @@ func (c *Collector) try(parent context.Context, t Target, m probe.Method) (*prob
 	if stdout.Overflowed() {
 		out, perr := probe.Parse(m, data)
 		if perr != nil {
-			return nil, fmt.Errorf("%w: %d bytes, and what came before the bound could not be read: %v", errOverflow, max, perr)
+			return nil, fmt.Errorf("%w (%d bytes) and was not a probe answer: %v", errOverflow, max, perr)
 		}
 		out.Truncated = true
 		out.Problems = append(out.Problems, fmt.Sprintf("output exceeded %d bytes; the rest was not read", max))

@@ -140,7 +140,7 @@ func TestGarbageFloodDoesNotFallBack(t *testing.T) {
 		return nil
 	}}
 	res := (&Collector{Exec: f, MaxBytes: 4096}).Collect(context.Background(), []Target{{Pod: "flood"}}, nil)
-	if res[0].Err == nil || !strings.Contains(res[0].Err.Error(), "output exceeded --max-bytes: 4096 bytes") {
+	if res[0].Err == nil || !strings.Contains(res[0].Err.Error(), "output exceeded --max-bytes (4096 bytes) and was not a probe answer") {
 		t.Errorf("want an output-bound error, got %v", res[0].Err)
 	}
 	if len(f.calls) != 1 {
