@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
@@ -139,4 +140,57 @@ func TestShowTooManyProcessesWarns(t *testing.T) {
 	if n := strings.Count(stdout, "\nmany "); n != 10000 {
 		t.Errorf("%d process rows of pod many, want 10000 (the bound)", n)
 	}
+}
+
+// TestShowGoneDuringExec: the real API server and kubelet answer an exec whose container died
+// under it only with "command terminated with exit code 137". show looks at the pod again and
+// says which: deleted (pod gone or terminating) or the container restarted (new container ID).
+// A SIGKILLed exec with an unchanged pod keeps the exec's own message.
+func TestShowGoneDuringExec(t *testing.T) {
+	restarted := fakeapi.Pod("default", "restarted", "c")
+	terminating := fakeapi.Pod("default", "terminating", "c")
+	restarted.UID, terminating.UID = "uid-restarted", "uid-terminating" // the same pod, updated
+	var s *fakeapi.Server
+	s = start(t, fakeapi.Options{Exec: func(ctx context.Context, req fakeapi.ExecRequest, stdout, stderr io.Writer) (int, error) {
+		switch req.Pod {
+		case "deleted":
+			s.Remove("", "pods", "default", "deleted")
+		case "restarted":
+			p := restarted.DeepCopy()
+			p.Status.ContainerStatuses[0].ContainerID = "containerd://new"
+			p.Status.ContainerStatuses[0].RestartCount = 1
+			s.Remove("", "pods", "default", "restarted")
+			s.Add(p)
+		case "terminating":
+			p := terminating.DeepCopy()
+			now := metav1.Now()
+			p.DeletionTimestamp = &now
+			s.Remove("", "pods", "default", "terminating")
+			s.Add(p)
+		case "killed":
+		default:
+			return fakeapi.Canned(map[string]string{"/bin/sh": rootProbe})(ctx, req, stdout, stderr)
+		}
+		return 137, nil
+	}}, fakeapi.Pod("default", "ok", "c"), fakeapi.Pod("default", "deleted", "c"), restarted, terminating,
+		fakeapi.Pod("default", "killed", "c"))
+	stdout, stderr, code := runCaps(t, s, "show", "-o", "json")
+	if code != 1 {
+		t.Errorf("exit %d, want 1", code)
+	}
+	r := decode(t, stdout)
+	for pod, want := range map[string]string{
+		"deleted":     "the pod was deleted during the scan: command terminated with exit code 137",
+		"terminating": "the pod was deleted during the scan: command terminated with exit code 137",
+		"restarted":   "the container stopped or restarted during the scan: command terminated with exit code 137",
+		"killed":      "command terminated with exit code 137",
+	} {
+		if c := row(t, r, pod, "c"); c.Error != want {
+			t.Errorf("%s: error %q, want %q", pod, c.Error, want)
+		}
+	}
+	if c := row(t, r, "ok", "c"); c.Live == nil {
+		t.Errorf("ok: not read")
+	}
+	t.Logf("stderr:\n%s", stderr)
 }
