@@ -120,3 +120,57 @@ func TestHostileImages(t *testing.T) {
 		t.Errorf("--procs: sanitized names evil0/clip2 missing:\n%s", clip(procs.stdout, 2000))
 	}
 }
+
+// TestGoneDuringExec: a container whose PID 1 exits every few seconds (restartPolicy Always) and a
+// pod deleted while show runs. Their /bin/sh never answers, so each exec is still in flight when
+// the kernel kills it; the real kubelet then says only "exit code 137". The rows must say what
+// happened, the honest pod is read, the scan finishes and the exit code is 1.
+func TestGoneDuringExec(t *testing.T) {
+	t.Parallel()
+	ns := namespace(t, "gone")
+	restarter := strings.Replace(podSpec("restarter", hangImage, "{}", "{}"), "    imagePullPolicy: Never\n",
+		"    imagePullPolicy: Never\n    env: [{name: EXIT_AFTER, value: 15s}]\n", 1)
+	apply(t, ns, restarter+podSpec("victim", hangImage, "{}", "{}")+podSpec("honest", capshImage, "{}", "{}"))
+	waitReady(t, ns, "victim", "honest")
+
+	// The restarting container must be running when show lists it; after a restart the kubelet
+	// backs off (10 s, 20 s, ...), so wait for it to run and retry the rare lost race.
+	for attempt := 1; ; attempt++ {
+		waitFor(t, 3*time.Minute, "restarter running", func() (bool, string) {
+			p := getPod(t, ns, "restarter")
+			for _, c := range p.Status.ContainerStatuses {
+				if c.Name == "main" && c.State.Running != nil {
+					return true, ""
+				}
+			}
+			return false, "not running"
+		})
+		deleted := make(chan result, 1)
+		go func() {
+			time.Sleep(3 * time.Second)
+			deleted <- kubectl(t, "delete", "pod", "-n", ns, "victim", "--wait=false", "--ignore-not-found")
+		}()
+		s := show(t, "-n", ns, "--timeout", "90s")
+		<-deleted
+		t.Logf("attempt %d:\n%s", attempt, s.result.stderr)
+		if s.code != 1 {
+			t.Errorf("exit code %d, want 1", s.code)
+		}
+		checkLive(t, s.row(t, ns, "honest", "main"), truth(t, ns, "honest", "main", 1))
+		if attempt == 1 {
+			v := s.row(t, ns, "victim", "main")
+			if !strings.Contains(v.Error, "deleted during the scan") {
+				t.Errorf("victim: error %q, want it to say the pod was deleted during the scan", v.Error)
+			}
+		}
+		r := s.row(t, ns, "restarter", "main")
+		if r.Skipped != "" && attempt < 3 {
+			t.Logf("restarter was not running when listed (%s); again", r.Skipped)
+			continue
+		}
+		if !strings.Contains(r.Error, "stopped or restarted during the scan") {
+			t.Errorf("restarter: error %q (skipped %q), want it to say the container stopped or restarted during the scan", r.Error, r.Skipped)
+		}
+		break
+	}
+}

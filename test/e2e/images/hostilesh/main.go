@@ -10,7 +10,7 @@
 //     a field given twice with different values).
 //
 // Started without arguments (or with anything but "-c"), it is the container's main process and
-// sleeps until SIGTERM. The exec'd modes stop by themselves after a few minutes, so a stream the
+// sleeps until SIGTERM (or until $EXIT_AFTER has passed). The exec'd modes stop by themselves after a few minutes, so a stream the
 // kubelet keeps draining after the client has gone does not burn a shared machine's CPU forever.
 package main
 
@@ -32,6 +32,13 @@ const selfLimit = 3 * time.Minute
 
 func main() {
 	if len(os.Args) < 2 || os.Args[1] != "-c" {
+		// EXIT_AFTER (a Go duration): the main process exits with status 1 after it, so a pod
+		// with restartPolicy Always keeps restarting it; with it, the kernel kills every exec'd
+		// process still in the container's PID namespace, which is a container restarting
+		// during an exec.
+		if d, err := time.ParseDuration(os.Getenv("EXIT_AFTER")); err == nil {
+			time.AfterFunc(d, func() { os.Exit(1) })
+		}
 		c := make(chan os.Signal, 1)
 		signal.Notify(c, syscall.SIGTERM, syscall.SIGINT)
 		<-c
