@@ -65,6 +65,11 @@ func parseShell(data []byte) (*Output, error) {
 	flush := func() {
 		switch section {
 		case "pid":
+			if buf.Len() == 0 {
+				// The process exited between the marker and the read of its status (the
+				// redirect failed): nothing to report, and nothing wrong with the output.
+				break
+			}
 			if len(out.Procs) >= MaxProcs {
 				if !hasProblem(out, tooManyProcs) {
 					out.Problems = append(out.Problems, tooManyProcs)

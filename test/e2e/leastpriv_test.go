@@ -144,7 +144,7 @@ type auditEvent struct {
 	Response   *struct {
 		Code int `json:"code"`
 	} `json:"responseStatus"`
-	User       struct {
+	User struct {
 		Username string `json:"username"`
 	} `json:"user"`
 	ObjectRef *struct {
