@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	utilerrors "k8s.io/apimachinery/pkg/util/errors"
@@ -140,6 +142,9 @@ func (o *ShowOptions) Complete(f cmdutil.Factory, cmd *cobra.Command, args []str
 		Concurrency: o.Concurrency,
 		Timeout:     o.Timeout,
 		MaxBytes:    o.MaxBytes,
+		Recheck: collect.PodRecheck(func(ctx context.Context, ns, name string) (*corev1.Pod, error) {
+			return o.client.CoreV1().Pods(ns).Get(ctx, name, metav1.GetOptions{})
+		}),
 	}
 	if fi, ok := o.ErrOut.(*os.File); ok {
 		o.isTerminal = isTerminal(fi)
@@ -221,9 +226,10 @@ func (o *ShowOptions) Run(parent context.Context) error {
 	var index []int
 	for i, p := range plans {
 		if p.Exec {
+			uid, cid := collect.TargetIdentity(p.Pod, p.Row.Container)
 			targets = append(targets, collect.Target{
 				Namespace: p.Row.Namespace, Pod: p.Row.Pod, Container: p.Row.Container,
-				HostPID: p.Row.Declared.HostPID,
+				HostPID: p.Row.Declared.HostPID, PodUID: uid, ContainerID: cid,
 			})
 			index = append(index, i)
 		}
@@ -325,6 +331,16 @@ func (o *ShowOptions) reportFailures(results []collect.Result) int {
 	forbidden := map[string]int{}
 	for _, r := range results {
 		if r.Err == nil {
+			// A reading cut short by a bound is still used, but the user must know it is partial.
+			if r.Output != nil && r.Output.Truncated {
+				why := "the output ended before the probe's end marker"
+				for _, p := range r.Output.Problems {
+					if strings.HasPrefix(p, "output exceeded") || strings.HasPrefix(p, "more than") || strings.HasPrefix(p, "skipped a") {
+						why = p
+					}
+				}
+				fmt.Fprintf(o.ErrOut, "warning: %s/%s container %s: incomplete reading: %s\n", r.Namespace, r.Pod, r.Container, printer.ErrorLine(errors.New(why)))
+			}
 			continue
 		}
 		failed++

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/util/exec"
 
 	"github.com/kubectl-caps/kubectl-caps/plugin/probe"
@@ -28,6 +29,10 @@ type Target struct {
 	Namespace, Pod, Container string
 	// HostPID: PID 1 is the node's init, so the pid-1 fallback would describe the node.
 	HostPID bool
+	// PodUID and ContainerID as listed, so a failed exec can tell a replaced pod or a restarted
+	// container from other failures.
+	PodUID      types.UID
+	ContainerID string
 }
 
 // Result is one container's reading or why there is none.
@@ -47,6 +52,9 @@ type Collector struct {
 	Concurrency int
 	Timeout     time.Duration
 	MaxBytes    int
+	// Recheck, when set, explains an exec that failed for no reason the exec itself gave (see
+	// PodRecheck); it returns nil when it cannot tell.
+	Recheck func(ctx context.Context, t Target, err error) error
 }
 
 // Collect reads every target and calls done (from any goroutine, serialised) as each finishes.
@@ -110,8 +118,13 @@ func (c *Collector) readOne(ctx context.Context, t Target) Result {
 			r.Err = err
 			return r
 		}
-		if !isMissingBinary(err) || ctx.Err() != nil {
+		if !isMissingBinary(err) || errors.Is(err, errOverflow) || ctx.Err() != nil {
 			r.Err = explainGone(err)
+			if r.Err == err && c.Recheck != nil && ctx.Err() == nil && !errors.Is(err, errOverflow) && !errors.Is(err, errNoAnswer) {
+				if why := c.Recheck(ctx, t, err); why != nil {
+					r.Err = fmt.Errorf("%w: %v", why, err)
+				}
+			}
 			return r
 		}
 	}
@@ -145,7 +158,7 @@ func (c *Collector) try(parent context.Context, t Target, m probe.Method) (*prob
 	if stdout.Overflowed() {
 		out, perr := probe.Parse(m, data)
 		if perr != nil {
-			return nil, fmt.Errorf("output exceeded %d bytes and could not be read: %v", max, perr)
+			return nil, fmt.Errorf("%w (%d bytes) and was not a probe answer: %v", errOverflow, max, perr)
 		}
 		out.Truncated = true
 		out.Problems = append(out.Problems, fmt.Sprintf("output exceeded %d bytes; the rest was not read", max))
@@ -153,7 +166,7 @@ func (c *Collector) try(parent context.Context, t Target, m probe.Method) (*prob
 	}
 	if err != nil {
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) && parent.Err() == nil {
-			return nil, fmt.Errorf("no answer within %s (--timeout)", timeout)
+			return nil, fmt.Errorf("%w within %s (--timeout)", errNoAnswer, timeout)
 		}
 		if msg := strings.TrimSpace(string(stderr.Bytes())); msg != "" && isExitError(err) {
 			return nil, fmt.Errorf("%v: %s", err, msg)
@@ -162,6 +175,13 @@ func (c *Collector) try(parent context.Context, t Target, m probe.Method) (*prob
 	}
 	return probe.Parse(m, data)
 }
+
+var errNoAnswer = errors.New("no answer")
+
+// errOverflow marks output that hit --max-bytes without being a readable answer: a binary that
+// floods is there, so falling back to the next method would only misreport the image as having
+// no shell (and read the flood once more).
+var errOverflow = errors.New("output exceeded --max-bytes")
 
 func isExitError(err error) bool {
 	var ee exec.ExitError
@@ -197,9 +217,9 @@ func explainGone(err error) error {
 	s := err.Error()
 	switch {
 	case apierrors.IsNotFound(err) || strings.Contains(s, "pods \"") && strings.Contains(s, "not found"):
-		return fmt.Errorf("the pod was deleted during the scan: %w", err)
+		return fmt.Errorf("%w: %w", errPodDeleted, err)
 	case strings.Contains(s, "container not found"):
-		return fmt.Errorf("the container stopped or restarted during the scan: %w", err)
+		return fmt.Errorf("%w: %w", errContainerStopped, err)
 	case strings.Contains(s, "cannot exec into a container in a completed pod"):
 		return fmt.Errorf("the pod completed during the scan: %w", err)
 	}

@@ -127,6 +127,27 @@ func TestTimeoutAndBound(t *testing.T) {
 	}
 }
 
+// A shell that floods garbage (no probe header) is a shell: the row says the output was bounded,
+// not that the image has no shell, and no other method is tried.
+func TestGarbageFloodDoesNotFallBack(t *testing.T) {
+	f := &fakeExec{answer: func(t Target, argv []string, stdout io.Writer) error {
+		if argv[0] != "/bin/sh" {
+			return missing
+		}
+		for i := 0; i < 1000; i++ {
+			stdout.Write([]byte("\x1b]0;title\x07\x00\x00garbage\n"))
+		}
+		return nil
+	}}
+	res := (&Collector{Exec: f, MaxBytes: 4096}).Collect(context.Background(), []Target{{Pod: "flood"}}, nil)
+	if res[0].Err == nil || !strings.Contains(res[0].Err.Error(), "output exceeded --max-bytes (4096 bytes) and was not a probe answer") {
+		t.Errorf("want an output-bound error, got %v", res[0].Err)
+	}
+	if len(f.calls) != 1 {
+		t.Errorf("want one exec (no fallback after a flood), got %v", f.calls)
+	}
+}
+
 type hangExec struct{}
 
 func (hangExec) Exec(ctx context.Context, ns, pod, ctr string, argv []string, stdout, stderr io.Writer) error {

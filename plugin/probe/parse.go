@@ -65,7 +65,15 @@ func parseShell(data []byte) (*Output, error) {
 	flush := func() {
 		switch section {
 		case "pid":
+			if buf.Len() == 0 {
+				// The process exited between the marker and the read of its status (the
+				// redirect failed): nothing to report, and nothing wrong with the output.
+				break
+			}
 			if len(out.Procs) >= MaxProcs {
+				if !hasProblem(out, tooManyProcs) {
+					out.Problems = append(out.Problems, tooManyProcs)
+				}
 				out.Truncated = true
 				break
 			}
@@ -174,6 +182,17 @@ func parsePID1(data []byte) (*Output, error) {
 	}
 	out.Procs = []reading.Process{p}
 	return out, nil
+}
+
+var tooManyProcs = fmt.Sprintf("more than %d processes; the rest were not read", MaxProcs)
+
+func hasProblem(out *Output, p string) bool {
+	for _, q := range out.Problems {
+		if q == p {
+			return true
+		}
+	}
+	return false
 }
 
 func clip(s string) string {

@@ -192,6 +192,9 @@ type containerStatus struct {
 		Waiting *struct {
 			Reason string `json:"reason"`
 		} `json:"waiting"`
+		Running *struct {
+			StartedAt string `json:"startedAt"`
+		} `json:"running"`
 	} `json:"state"`
 }
 

@@ -117,6 +117,15 @@ start etcd etcd --name node1 --data-dir "$R/etcd" \
 waitfor etcd etcd 60 curl -sf "http://127.0.0.1:$ETCD_CLIENT_PORT/health"
 ts "etcd healthy"
 # ---- kube-apiserver ----
+# Audit: metadata of every request, so the suite can check from the API server's own record that
+# kubectl-caps only reads (test/e2e/leastpriv_test.go).
+cat > "$R/audit-policy.yaml" <<A
+apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: [RequestReceived]
+rules:
+- level: Metadata
+A
 start kube-apiserver "$BIN/kube-apiserver" \
   --etcd-servers="http://127.0.0.1:$ETCD_CLIENT_PORT" --secure-port=6443 --cert-dir="$R/certs" \
   --token-auth-file="$R/tokens.csv" --authorization-mode=Node,RBAC \
@@ -124,7 +133,9 @@ start kube-apiserver "$BIN/kube-apiserver" \
   --service-cluster-ip-range=10.96.0.0/16 \
   --service-account-issuer=https://kubernetes.default.svc.cluster.local \
   --service-account-key-file="$R/certs/sa.pub" --service-account-signing-key-file="$R/certs/sa.key" \
-  --kubelet-preferred-address-types=InternalIP,Hostname --v=1
+  --kubelet-preferred-address-types=InternalIP,Hostname \
+  --audit-policy-file="$R/audit-policy.yaml" --audit-log-path="$R/logs/audit.log" \
+  --audit-log-maxsize=200 --audit-log-maxbackup=1 --v=1
 waitfor kube-apiserver "apiserver certificate" 120 test -s "$R/certs/apiserver.crt"
 mkkc() { # file user token
   cat > "$1" <<K
