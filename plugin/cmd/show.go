@@ -360,7 +360,7 @@ func (o *ShowOptions) reportFailures(results []collect.Result) int {
 	}
 	sort.Strings(nss)
 	for _, ns := range nss {
-		fmt.Fprintf(o.ErrOut, "error: cannot exec into pods in namespace %q: missing permission \"create\" on \"pods/exec\" (%d containers not read); ask for a Role granting it, see the README's minimal RBAC\n", ns, forbidden[ns])
+		fmt.Fprintf(o.ErrOut, "error: cannot exec into pods in namespace %q: missing permission on \"pods/exec\" (verbs get and create: WebSocket exec is authorized as get, SPDY as create; %d containers not read); ask for a Role granting them, e.g. the kubectl-caps-show ClusterRole in rbac/kubectl-caps.yaml\n", ns, forbidden[ns])
 	}
 	if cancelled > 0 {
 		fmt.Fprintf(o.ErrOut, "%d containers not read: interrupted\n", cancelled)
