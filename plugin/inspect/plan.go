@@ -92,6 +92,11 @@ func containerState(pod *corev1.Pod, node *corev1.Node, c declared.ContainerRef)
 		if c.Type == "init" {
 			return "terminated: " + r, "init container finished (" + r + ")"
 		}
+		// Between two crashes the kubelet shows the last termination, not CrashLoopBackOff; a
+		// container the kubelet will start again is crash-looping all the same.
+		if restarts(pod, st.State.Terminated.ExitCode) {
+			return "terminated: " + r, fmt.Sprintf("not running (terminated: %s; CrashLoopBackOff, %d restarts)", r, st.RestartCount)
+		}
 		return "terminated: " + r, "not running (terminated: " + r + ")"
 	}
 	return "unknown", "container state unknown"
@@ -132,4 +137,15 @@ func unschedulable(pod *corev1.Pod) string {
 		}
 	}
 	return ""
+}
+
+// restarts reports whether the kubelet will start a terminated regular container again.
+func restarts(pod *corev1.Pod, exitCode int32) bool {
+	switch pod.Spec.RestartPolicy {
+	case corev1.RestartPolicyAlways, "":
+		return true
+	case corev1.RestartPolicyOnFailure:
+		return exitCode != 0
+	}
+	return false
 }
