@@ -100,15 +100,16 @@ func isMerge(k *yaml.Node) bool {
 	return k.Kind == yaml.ScalarNode && k.Value == "<<" && (k.Tag == "!!merge" || k.Tag == "")
 }
 
-// mapKeys lists the explicit string keys of mapping n in order, and whether it merges others.
-func missingKeys(n *yaml.Node, want map[string]any, have any) []string {
+// missingEntries returns the wanted entries that mapping n lacks (nil when none), with their
+// wanted values.
+func missingEntries(n *yaml.Node, want map[string]any, have any) map[string]any {
 	present := map[string]bool{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		if k := n.Content[i]; k.Kind == yaml.ScalarNode && !isMerge(k) {
 			present[k.Value] = true
 		}
 	}
-	var out []string
+	var out map[string]any
 	for k, v := range want {
 		if present[k] {
 			continue
@@ -118,7 +119,10 @@ func missingKeys(n *yaml.Node, want map[string]any, have any) []string {
 		if hv, ok := Lookup(have, []any{k}); ok && Equal(hv, v) {
 			continue
 		}
-		out = append(out, k)
+		if out == nil {
+			out = map[string]any{}
+		}
+		out[k] = v
 	}
 	return out
 }
@@ -155,13 +159,9 @@ func (e *editor) blockMap(n *yaml.Node, want map[string]any, have any, sl slot) 
 			return err
 		}
 	}
-	missing := missingKeys(n, want, have)
-	if len(missing) == 0 {
+	add := missingEntries(n, want, have)
+	if len(add) == 0 {
 		return nil
-	}
-	add := make(map[string]any, len(missing))
-	for _, k := range missing {
-		add[k] = want[k]
 	}
 	end, err := e.src.end(n.Content[len(n.Content)-1], false)
 	if err != nil {
@@ -241,13 +241,9 @@ func (e *editor) flowMap(n *yaml.Node, want map[string]any, have any, sl slot) e
 			return err
 		}
 	}
-	missing := missingKeys(n, want, have)
-	if len(missing) == 0 {
+	add := missingEntries(n, want, have)
+	if len(add) == 0 {
 		return nil
-	}
-	add := make(map[string]any, len(missing))
-	for _, k := range missing {
-		add[k] = want[k]
 	}
 	keys := e.r.order(add, nil)
 	if len(n.Content) == 0 {
