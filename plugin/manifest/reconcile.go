@@ -211,15 +211,10 @@ func (e *editor) deleteBlockEntry(k, v *yaml.Node) error {
 }
 
 func (e *editor) flowMap(n *yaml.Node, want map[string]any, have any, sl slot) error {
-	open, err := e.src.contentStart(n)
+	open, closeEnd, multi, err := e.flowBounds(n)
 	if err != nil {
 		return err
 	}
-	closeEnd, err := e.src.flowEnd(open)
-	if err != nil {
-		return err
-	}
-	multi := e.src.lineOf(open) != e.src.lineOf(closeEnd-1)
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		if isMerge(k) || k.Kind != yaml.ScalarNode {
@@ -389,15 +384,10 @@ func (e *editor) seq(n *yaml.Node, want []any, sl slot) error {
 		return err
 	}
 	if flow {
-		open, err := e.src.contentStart(n)
+		_, closeEnd, multi, err := e.flowBounds(n)
 		if err != nil {
 			return err
 		}
-		closeEnd, err := e.src.flowEnd(open)
-		if err != nil {
-			return err
-		}
-		multi := e.src.lineOf(open) != e.src.lineOf(closeEnd-1)
 		return e.flowAppend(last, lastEnd, closeEnd, multi, len(rest), func(i int, _ string, _ bool) string {
 			return e.r.scalar(rest[i], last.Style)
 		})
@@ -577,4 +567,16 @@ func (e *editor) localRenderer(n *yaml.Node) renderer {
 		level = next
 	}
 	return r
+}
+
+// flowBounds finds a flow collection's opening bracket, the offset just past its closing one, and
+// whether it spans several lines (new entries then go on lines of their own).
+func (e *editor) flowBounds(n *yaml.Node) (open, closeEnd int, multi bool, err error) {
+	if open, err = e.src.contentStart(n); err != nil {
+		return 0, 0, false, err
+	}
+	if closeEnd, err = e.src.flowEnd(open); err != nil {
+		return 0, 0, false, err
+	}
+	return open, closeEnd, e.src.lineOf(open) != e.src.lineOf(closeEnd-1), nil
 }
