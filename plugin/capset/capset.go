@@ -96,8 +96,26 @@ func ParseName(s string) (Cap, error) {
 	return 0, fmt.Errorf("unknown capability %q", clip(s))
 }
 
-// isAll reports the list keyword ALL in any ASCII case, optionally CAP_-prefixed.
-func isAll(n string) bool {
+// IsAll reports whether a runtime reads name as the keyword ALL. containerd
+// (pkg/cri/opts WithCapabilities) and CRI-O (setOCICapabilities) both test
+// strings.ToUpper(c) == "ALL": "all" and "All" are ALL; " ALL" and "CAP_ALL" are not (the runtime
+// then prefixes CAP_ and runc skips the unknown CAP_CAP_ALL). This is the only definition of the
+// keyword in kubectl-caps: show and harden must give one verdict on every spelling.
+func IsAll(name string) bool { return strings.ToUpper(name) == "ALL" }
+
+// RuntimeName resolves one entry of capabilities.add or .drop exactly as containerd and CRI-O
+// do: upper-case it, prefix CAP_, and look the result up among the capabilities the runtime
+// knows. ok is false for what they silently ignore: "CAP_SYS_TIME" (CAP_CAP_SYS_TIME), numbers
+// ("35" becomes CAP_35), blanks, unknown names, and the ALL keyword (see IsAll).
+func RuntimeName(name string) (c Cap, ok bool) {
+	u := strings.ToUpper(name)
+	c, found := byName[u]
+	return c, found
+}
+
+// meansAll is what people write meaning ALL: any ASCII case, blanks around, with or without
+// CAP_ (runtimes ignore the last two forms; see IsAll).
+func meansAll(n string) bool {
 	n = strings.Trim(n, asciiSpace)
 	return strings.EqualFold(n, "ALL") || strings.EqualFold(n, "CAP_ALL")
 }
@@ -197,12 +215,13 @@ func ParseHex(s string) (Set, error) {
 	return Set(v), nil
 }
 
-// ParseNames reads a list of capability names in any spelling ParseName takes. "ALL" (any case)
-// means every capability this build knows; the caller learns it was written through all, since
-// for a runtime "ALL" is a keyword, not a set.
+// ParseNames reads a list of capability names in any spelling ParseName takes. "ALL" (any case,
+// with or without CAP_) means every capability this build knows; the caller learns it was
+// written through all, since for a runtime "ALL" is a keyword, not a set. It reads what a person
+// meant; what a runtime does with the same list is IsAll and RuntimeName.
 func ParseNames(list []string) (set Set, all bool, err error) {
 	for _, n := range list {
-		if isAll(n) {
+		if meansAll(n) {
 			all = true
 			set |= Known
 			continue
@@ -216,11 +235,12 @@ func ParseNames(list []string) (set Set, all bool, err error) {
 	return set, all, nil
 }
 
-// Normalize returns the Kubernetes spelling of a capability name ("cap_sys_time" → "SYS_TIME",
-// "all" → "ALL"). Names it cannot parse are returned unchanged with ok=false, so callers can keep
-// what the user wrote and report it.
+// Normalize returns the Kubernetes spelling of what a capability name means to a person
+// ("cap_sys_time" → "SYS_TIME", "all" and "CAP_ALL" → "ALL"); whether a runtime applied the name
+// as written is RuntimeName's (and IsAll's) answer, not this one's. Names it cannot parse are
+// returned unchanged with ok=false, so callers can keep what the user wrote and report it.
 func Normalize(n string) (string, bool) {
-	if isAll(n) {
+	if meansAll(n) {
 		return "ALL", true
 	}
 	c, err := ParseName(n)

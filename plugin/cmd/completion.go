@@ -10,12 +10,6 @@ import (
 	"k8s.io/kubectl/pkg/util/completion"
 )
 
-func init() {
-	extraCommands = append(extraCommands, func(_ cmdutil.Factory, streams genericiooptions.IOStreams) *cobra.Command {
-		return NewCmdCompletion(streams)
-	})
-}
-
 // binaryName is what the generated scripts complete. A script cannot complete `kubectl caps`
 // itself without replacing kubectl's own completion; kubectl (>= 1.26) does that part by running
 // kubectl_complete-caps, which the release archives ship.

@@ -10,15 +10,8 @@ import (
 	cmdutil "k8s.io/kubectl/pkg/cmd/util"
 
 	"github.com/kubectl-caps/kubectl-caps/plugin/harden"
-	"github.com/kubectl-caps/kubectl-caps/plugin/rewrite"
+	"github.com/kubectl-caps/kubectl-caps/plugin/harden/policy"
 )
-
-func init() { extraCommands = append(extraCommands, NewCmdHarden) }
-
-// NewObserver builds the live-evidence reader for --observe and live objects. It is nil until
-// the collector is wired in; harden then says evidence is unavailable (live objects) or refuses
-// --observe.
-var NewObserver func(f cmdutil.Factory, streams genericiooptions.IOStreams) (harden.Observer, error)
 
 // Exit codes of harden, for CI: 0 nothing to change (or changes written), 1 --check found
 // changes, 2 an input could not be hardened or the command line is wrong.
@@ -37,7 +30,7 @@ type HardenOptions struct {
 	Output     string
 	ReportFile string
 	Observe    bool
-	harden.Options
+	policy.Options
 
 	args      []string
 	namespace string
@@ -137,11 +130,11 @@ func (o *HardenOptions) Complete(f cmdutil.Factory, cmd *cobra.Command, args []s
 			return err
 		}
 		o.namespace = ns
-		if NewObserver != nil {
-			if o.observer, err = NewObserver(f, o.IOStreams); err != nil {
-				return err
-			}
+		pipeline, err := newPipeline(f, execOptions{}, "")
+		if err != nil {
+			return err
 		}
+		o.observer = &pipelineObserver{builder: f.NewBuilder, pipeline: pipeline}
 	}
 	return nil
 }
@@ -165,8 +158,6 @@ func (o *HardenOptions) Validate() error {
 		return fmt.Errorf("--fix-level needs --level baseline|restricted")
 	case o.Level != "" && o.Level != "baseline" && o.Level != "restricted":
 		return fmt.Errorf("unsupported --level %q: use baseline or restricted", o.Level)
-	case o.Observe && o.observer == nil:
-		return fmt.Errorf("--observe: live evidence is not available in this build")
 	}
 	if o.InPlace {
 		for _, f := range o.Filenames {
@@ -190,26 +181,26 @@ func (o *HardenOptions) Run(ctx context.Context) error {
 		ctx = context.Background()
 	}
 	inputs, failed := o.readInputs(ctx)
-	opts := rewrite.Options{Options: o.Options, Namespace: o.namespace}
+	opts := harden.Options{Options: o.Options, Namespace: o.namespace}
 	if o.Observe {
 		opts.Observer = o.observer
 	}
 	report := harden.NewReport()
-	var results []*rewrite.Result
+	var results []*harden.Result
 	var done []input
 	for _, in := range inputs {
 		fileOpts := opts
-		if in.live && o.observer != nil {
+		if in.live {
 			fileOpts.Observer = o.observer // live objects are observed without being asked
 		}
-		res, err := rewrite.File(ctx, in.name, in.data, fileOpts)
+		res, err := harden.File(ctx, in.name, in.data, fileOpts)
 		if err != nil {
 			failed = true
 			fmt.Fprintf(o.ErrOut, "error: %v\n", err)
 			report.Files = append(report.Files, harden.FileReport{Name: in.name, Error: err.Error(), Workloads: []harden.WorkloadReport{}})
 			continue
 		}
-		rewrite.WriteText(o.ErrOut, res.Report)
+		harden.WriteText(o.ErrOut, res.Report)
 		report.Files = append(report.Files, res.Report)
 		results = append(results, res)
 		done = append(done, in)

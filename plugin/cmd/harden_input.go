@@ -148,9 +148,6 @@ func (o *HardenOptions) readLive(ctx context.Context) (inputs []input, failed bo
 		fmt.Fprintf(o.ErrOut, "error: %v\n", err)
 		failed = true
 	}
-	if o.observer == nil && len(infos) > 0 {
-		fmt.Fprintln(o.ErrOut, "warning: live evidence is not available in this build; hardening from the spec only")
-	}
 	for _, info := range infos {
 		u, ok := info.Object.(*unstructured.Unstructured)
 		if !ok {

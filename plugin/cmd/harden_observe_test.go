@@ -3,6 +3,7 @@ package cmd
 import (
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 
@@ -21,12 +22,14 @@ const observedProbe = "@@kubectl-caps 1\n@@portstart 1024\n@@scope cgroup\n" +
 	"@@end\n"
 
 // TestHardenObserveUsesTheCollector: --observe execs into the workload's running pods (found by
-// its template labels) with the same collector as show, and turns what they do into reasons.
+// the live workload's selector, as show finds them) through the same pipeline as show, and turns
+// what they do into reasons.
 func TestHardenObserveUsesTheCollector(t *testing.T) {
+	deploy, _, _ := fakeapi.Deployment("shop", "web", 0, "web")
 	pod := fakeapi.Pod("shop", "web-1", "web")
 	pod.Labels = map[string]string{"app": "web"}
 	other := fakeapi.Pod("shop", "db-1", "db")
-	s := start(t, fakeapi.Options{Exec: fakeapi.Canned(map[string]string{"/bin/sh": observedProbe})}, pod, other)
+	s := start(t, fakeapi.Options{Exec: fakeapi.Canned(map[string]string{"/bin/sh": observedProbe})}, deploy, pod, other)
 	manifest := filepath.Join(t.TempDir(), "web.yaml")
 	os.WriteFile(manifest, []byte(`apiVersion: apps/v1
 kind: Deployment
@@ -60,6 +63,47 @@ spec:
 	execs := s.Execs()
 	if len(execs) != 1 {
 		t.Errorf("%d execs, want exactly one (the web pod's container)", len(execs))
+	}
+	assertReadOnly(t, s)
+}
+
+// TestShowAndHardenReadTheSamePods: a Deployment whose selector (app=web) is wider than its
+// template's labels (app=web, tier=front) owns a pod an older template made (web-old, without
+// tier). show deploy/web reads the pods the selector matches; harden deploy/web --observe must
+// read exactly the same pods and containers, through the real exec protocol.
+func TestShowAndHardenReadTheSamePods(t *testing.T) {
+	deploy, _, _ := fakeapi.Deployment("shop", "web", 0, "web", "sidecar")
+	deploy.Spec.Template.Labels = map[string]string{"app": "web", "tier": "front"}
+	current := fakeapi.Pod("shop", "web-new", "web", "sidecar")
+	current.Labels = map[string]string{"app": "web", "tier": "front"}
+	old := fakeapi.Pod("shop", "web-old", "web", "sidecar")
+	old.Labels = map[string]string{"app": "web"}
+	other := fakeapi.Pod("shop", "db-1", "db")
+	s := start(t, fakeapi.Options{Exec: fakeapi.Canned(map[string]string{"/bin/sh": observedProbe})}, deploy, current, old, other)
+
+	execed := func() []string {
+		var out []string
+		for _, e := range s.Execs() {
+			out = append(out, e.Namespace+"/"+e.Pod+"/"+e.Container)
+		}
+		sort.Strings(out)
+		return out
+	}
+	if _, stderr, code := runCaps(t, s, "show", "deploy/web", "-n", "shop"); code != 0 {
+		t.Fatalf("show: exit %d: %s", code, stderr)
+	}
+	shown := execed()
+	s.ResetLogs()
+	if _, stderr, code := runCaps(t, s, "harden", "deploy/web", "-n", "shop", "--observe"); code != 0 {
+		t.Fatalf("harden: exit %d: %s", code, stderr)
+	}
+	observed := execed()
+	want := []string{"shop/web-new/sidecar", "shop/web-new/web", "shop/web-old/sidecar", "shop/web-old/web"}
+	if strings.Join(shown, " ") != strings.Join(want, " ") {
+		t.Errorf("show read %v, want %v", shown, want)
+	}
+	if strings.Join(observed, " ") != strings.Join(shown, " ") {
+		t.Errorf("harden --observe read %v, show read %v: they must read the same containers", observed, shown)
 	}
 	assertReadOnly(t, s)
 }

@@ -12,13 +12,12 @@ import (
 	"github.com/pmezard/go-difflib/difflib"
 
 	"github.com/kubectl-caps/kubectl-caps/plugin/harden"
-	"github.com/kubectl-caps/kubectl-caps/plugin/rewrite"
 )
 
 // emit writes what was asked: hardened manifests, a diff, patches, or files in place. On stdout
 // nothing is written when any input failed: a partial stream piped into kubectl apply would
 // apply half a change.
-func (o *HardenOptions) emit(inputs []input, results []*rewrite.Result, failed bool) error {
+func (o *HardenOptions) emit(inputs []input, results []*harden.Result, failed bool) error {
 	switch {
 	case o.InPlace:
 		var firstErr error
@@ -46,7 +45,7 @@ func (o *HardenOptions) emit(inputs []input, results []*rewrite.Result, failed b
 	case o.Check:
 		return nil
 	case o.Output == "patch":
-		var all []rewrite.Patch
+		var all []harden.Patch
 		for _, r := range results {
 			for _, p := range r.Patches {
 				if p.Problem != "" {
@@ -55,7 +54,7 @@ func (o *HardenOptions) emit(inputs []input, results []*rewrite.Result, failed b
 				all = append(all, p)
 			}
 		}
-		out, err := rewrite.RenderPatches(all)
+		out, err := harden.RenderPatches(all)
 		if err != nil {
 			return err
 		}
@@ -100,7 +99,7 @@ func joinStreams(outs [][]byte) []byte {
 	return b.Bytes()
 }
 
-func (o *HardenOptions) writeDiffs(inputs []input, results []*rewrite.Result) error {
+func (o *HardenOptions) writeDiffs(inputs []input, results []*harden.Result) error {
 	for i, res := range results {
 		if !res.Changed {
 			continue

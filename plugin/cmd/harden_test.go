@@ -17,6 +17,7 @@ import (
 	cmdtesting "k8s.io/kubectl/pkg/cmd/testing"
 
 	"github.com/kubectl-caps/kubectl-caps/plugin/harden"
+	"github.com/kubectl-caps/kubectl-caps/plugin/harden/policy"
 )
 
 const webDeployment = `apiVersion: apps/v1
@@ -253,7 +254,7 @@ spec:
 		t.Fatalf("report: %s", b)
 	}
 	c := r.Files[0].Workloads[0].Containers[0]
-	if c.Name != "web" || len(c.Capabilities) != 1 || c.Capabilities[0].Name != "NET_BIND_SERVICE" || c.Capabilities[0].Source != harden.SourceSpec {
+	if c.Name != "web" || len(c.Capabilities) != 1 || c.Capabilities[0].Name != "NET_BIND_SERVICE" || c.Capabilities[0].Source != policy.SourceSpec {
 		t.Errorf("report container: %+v", c)
 	}
 }

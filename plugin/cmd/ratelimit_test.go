@@ -74,15 +74,13 @@ func TestRateLimitDefaultsAndExplicit(t *testing.T) {
 func TestRequestTimeoutReachesRESTConfig(t *testing.T) {
 	kc := minimalKubeconfig(t)
 	var got *rest.Config
-	saved := extraCommands
-	t.Cleanup(func() { extraCommands = saved })
-	extraCommands = append(extraCommands, func(f cmdutil.Factory, _ genericiooptions.IOStreams) *cobra.Command {
+	restconfig := func(f cmdutil.Factory) *cobra.Command {
 		return &cobra.Command{Use: "restconfig", RunE: func(*cobra.Command, []string) error {
 			var err error
 			got, err = f.ToRESTConfig()
 			return err
 		}}
-	})
+	}
 	for _, tc := range []struct {
 		args []string
 		want time.Duration
@@ -92,7 +90,7 @@ func TestRequestTimeoutReachesRESTConfig(t *testing.T) {
 		{nil, 0},
 	} {
 		var out, errOut strings.Builder
-		root := NewCmdCaps(genericiooptions.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut})
+		root := newCmdCaps(genericiooptions.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}, restconfig)
 		root.SetArgs(append(append([]string{"--kubeconfig", kc}, tc.args...), "restconfig"))
 		if err := root.Execute(); err != nil {
 			t.Fatalf("%v: %v %s", tc.args, err, errOut.String())

@@ -1,5 +1,7 @@
-// Package cmd holds kubectl-caps' subcommands, one file each, in kubectl's Options style:
-// NewXOptions sets defaults, NewCmdX binds flags, and Complete → Validate → Run does the work.
+// Package cmd holds kubectl-caps' subcommands in kubectl's Options style: NewXOptions sets
+// defaults, NewCmdX binds flags, and Complete → Validate → Run does the work, handing ready
+// values to the engine packages (scan for reading, harden for manifests). A verb may span a few
+// files (harden.go, harden_input.go, ...); every verb is registered in newCmdCaps.
 package cmd
 
 import (
@@ -21,6 +23,12 @@ func (e *ExitError) Error() string { return fmt.Sprintf("exit status %d", e.Code
 
 // NewCmdCaps builds the root command with every subcommand.
 func NewCmdCaps(streams genericiooptions.IOStreams) *cobra.Command {
+	return newCmdCaps(streams)
+}
+
+// newCmdCaps registers every subcommand, here and only here; tests pass extra commands that
+// need the real factory.
+func newCmdCaps(streams genericiooptions.IOStreams, extra ...func(cmdutil.Factory) *cobra.Command) *cobra.Command {
 	configFlags := genericclioptions.NewConfigFlags(true).WithDeprecatedPasswordFlag().WithDiscoveryBurst(300).WithDiscoveryQPS(50.0)
 	root := &cobra.Command{
 		Use:   "caps",
@@ -40,18 +48,19 @@ runtime, and how to harden manifests to drop: [ALL] plus the few capabilities a 
 	addLogFlags(root)
 	f := cmdutil.NewFactory(newRateLimitedGetter(configFlags))
 
-	root.AddCommand(NewCmdShow(f, streams))
-	root.AddCommand(NewCmdDecode(streams))
-	for _, add := range extraCommands {
-		root.AddCommand(add(f, streams))
+	root.AddCommand(
+		NewCmdShow(f, streams),
+		NewCmdHarden(f, streams),
+		NewCmdDecode(streams),
+		NewCmdVersion(streams),
+		NewCmdCompletion(streams),
+	)
+	for _, add := range extra {
+		root.AddCommand(add(f))
 	}
 	registerCompletions(root, f)
 	return root
 }
-
-// extraCommands lets subcommands that live in their own files register themselves (harden,
-// version, completion) without every change touching this file.
-var extraCommands []func(cmdutil.Factory, genericiooptions.IOStreams) *cobra.Command
 
 // Execute runs the root command and maps errors to exit codes: 0 ok, 1 generic failure or an
 // ExitError's code.

@@ -2,32 +2,25 @@ package cmd
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/signal"
-	"sort"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
-	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	utilerrors "k8s.io/apimachinery/pkg/util/errors"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/cli-runtime/pkg/resource"
-	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/kubernetes/scheme"
 	cmdutil "k8s.io/kubectl/pkg/cmd/util"
 	"k8s.io/kubectl/pkg/util/templates"
 
-	"github.com/kubectl-caps/kubectl-caps/plugin/collect"
-	"github.com/kubectl-caps/kubectl-caps/plugin/inspect"
+	"github.com/kubectl-caps/kubectl-caps/plugin/execreader"
 	"github.com/kubectl-caps/kubectl-caps/plugin/printer"
 	"github.com/kubectl-caps/kubectl-caps/plugin/report"
+	"github.com/kubectl-caps/kubectl-caps/plugin/scan"
 )
 
 var showExample = templates.Examples(`
@@ -55,13 +48,10 @@ type ShowOptions struct {
 	Timeout       time.Duration
 	MaxBytes      int
 
-	namespace        string
-	enforceNamespace bool
-	args             []string
-	builder          func() *resource.Builder
-	client           kubernetes.Interface
-	collector        *collect.Collector
-	isTerminal       bool
+	selection  scan.Selection
+	builder    func() *resource.Builder
+	pipeline   *scan.Pipeline
+	isTerminal bool
 
 	genericiooptions.IOStreams
 }
@@ -69,9 +59,9 @@ type ShowOptions struct {
 func NewShowOptions(streams genericiooptions.IOStreams) *ShowOptions {
 	return &ShowOptions{
 		IOStreams:   streams,
-		Concurrency: collect.DefaultConcurrency,
-		Timeout:     collect.DefaultTimeout,
-		MaxBytes:    collect.DefaultMaxBytes,
+		Concurrency: execreader.DefaultConcurrency,
+		Timeout:     execreader.DefaultTimeout,
+		MaxBytes:    execreader.DefaultMaxBytes,
 	}
 }
 
@@ -116,35 +106,21 @@ func NewCmdShow(f cmdutil.Factory, streams genericiooptions.IOStreams) *cobra.Co
 }
 
 func (o *ShowOptions) Complete(f cmdutil.Factory, cmd *cobra.Command, args []string) error {
-	var err error
-	o.namespace, o.enforceNamespace, err = f.ToRawKubeConfigLoader().Namespace()
+	ns, _, err := f.ToRawKubeConfigLoader().Namespace()
 	if err != nil {
 		return err
 	}
-	o.args = args
+	o.selection = scan.Selection{Namespace: ns, AllNamespaces: o.AllNamespaces, LabelSelector: o.LabelSelector, Args: args}
 	if len(args) == 0 {
-		o.args = []string{"pods"}
+		o.selection.Args = []string{"pods"}
 	} else if !strings.Contains(args[0], "/") && !isResourceType(f, args[0]) {
 		// `kubectl caps show web-0 web-1`: bare names are pods.
-		o.args = append([]string{"pods"}, args...)
+		o.selection.Args = append([]string{"pods"}, args...)
 	}
 	o.builder = f.NewBuilder
-	cfg, err := f.ToRESTConfig()
+	o.pipeline, err = newPipeline(f, execOptions{Concurrency: o.Concurrency, Timeout: o.Timeout, MaxBytes: o.MaxBytes}, o.Container)
 	if err != nil {
 		return err
-	}
-	o.client, err = kubernetes.NewForConfig(cfg)
-	if err != nil {
-		return err
-	}
-	o.collector = &collect.Collector{
-		Exec:        &collect.RemoteExecutor{Config: cfg, Client: o.client.CoreV1().RESTClient()},
-		Concurrency: o.Concurrency,
-		Timeout:     o.Timeout,
-		MaxBytes:    o.MaxBytes,
-		Recheck: collect.PodRecheck(func(ctx context.Context, ns, name string) (*corev1.Pod, error) {
-			return o.client.CoreV1().Pods(ns).Get(ctx, name, metav1.GetOptions{})
-		}),
 	}
 	if fi, ok := o.ErrOut.(*os.File); ok {
 		o.isTerminal = isTerminal(fi)
@@ -181,7 +157,7 @@ func (o *ShowOptions) Validate() error {
 		return fmt.Errorf("--max-bytes must be at least 4096")
 	}
 	if o.AllNamespaces {
-		for i, a := range o.args {
+		for i, a := range o.selection.Args {
 			if strings.Contains(a, "/") || i > 0 {
 				return fmt.Errorf("cannot use --all-namespaces with a resource name (%s): names are per namespace", a)
 			}
@@ -197,8 +173,8 @@ func (o *ShowOptions) Run(parent context.Context) error {
 	ctx, stop := signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	objs, resolveErrs := o.resolve()
-	pods, err := collect.PodsFor(ctx, o.client, objs)
+	objs, resolveErrs := scan.Objects(o.builder, o.selection)
+	pods, err := scan.PodsFor(ctx, o.pipeline.Client, objs)
 	if err != nil {
 		resolveErrs = append(resolveErrs, err)
 	}
@@ -209,40 +185,20 @@ func (o *ShowOptions) Run(parent context.Context) error {
 		if o.AllNamespaces {
 			fmt.Fprintln(o.ErrOut, "No resources found")
 		} else {
-			fmt.Fprintf(o.ErrOut, "No resources found in %s namespace.\n", o.namespace)
+			fmt.Fprintf(o.ErrOut, "No resources found in %s namespace.\n", o.selection.Namespace)
 		}
 		return nil
 	}
-	nodes, warn := collect.Nodes(ctx, o.client, pods)
-	if warn != "" {
-		fmt.Fprintln(o.ErrOut, "Warning: "+warn)
-	}
-
-	plans := inspect.Plan(pods, nodes, o.Container)
-	if o.Container != "" && len(plans) == 0 {
-		return fmt.Errorf("no container named %q in the selected pods", o.Container)
-	}
-	var targets []collect.Target
-	var index []int
-	for i, p := range plans {
-		if p.Exec {
-			uid, cid := collect.TargetIdentity(p.Pod, p.Row.Container)
-			targets = append(targets, collect.Target{
-				Namespace: p.Row.Namespace, Pod: p.Row.Pod, Container: p.Row.Container,
-				HostPID: p.Row.Declared.HostPID, PodUID: uid, ContainerID: cid,
-			})
-			index = append(index, i)
-		}
-	}
-	progress := newProgress(o.ErrOut, o.isTerminal && len(targets) >= 10, len(targets))
-	results := o.collector.Collect(ctx, targets, func(int, collect.Result) { progress.step() })
+	progress := newProgress(o.ErrOut, o.isTerminal)
+	o.pipeline.Progress = progress.step
+	s, err := o.pipeline.Run(ctx, pods)
 	progress.done()
-
-	readings := make([]inspect.Reading, len(plans))
-	for k, r := range results {
-		readings[index[k]] = inspect.Reading{Output: r.Output, Err: r.Err}
+	if err != nil {
+		return err
 	}
-	full := inspect.NodeFullSets(plans, readings)
+	for _, w := range s.Warnings {
+		fmt.Fprintln(o.ErrOut, "Warning: "+w)
+	}
 
 	interrupted := ctx.Err() != nil && parent.Err() == nil
 	if interrupted && (o.Output == "json" || o.Output == "yaml") {
@@ -250,26 +206,13 @@ func (o *ShowOptions) Run(parent context.Context) error {
 		fmt.Fprintln(o.ErrOut, "interrupted: no report written")
 		return &ExitError{Code: 130}
 	}
-	if o.Output == "json" {
-		// Streamed, so peak memory does not grow with the document (70 MB at 10,000 containers).
-		js := printer.NewJSONStream(o.Out, report.New())
-		for i, p := range plans {
-			js.Add(inspect.Complete(p, readings[i], full))
-			readings[i] = inspect.Reading{}
-		}
-		if err := js.Close(); err != nil {
-			return err
-		}
-	} else {
-		rep := report.New()
-		for i, p := range plans {
-			rep.Containers = append(rep.Containers, inspect.Complete(p, readings[i], full))
-		}
-		if err := o.print(rep); err != nil {
-			return err
-		}
+	if err := o.print(s); err != nil {
+		return err
 	}
-	failed := o.reportFailures(results)
+	problems, failed := s.Problems()
+	for _, line := range problems {
+		fmt.Fprintln(o.ErrOut, line)
+	}
 	for _, e := range resolveErrs {
 		fmt.Fprintf(o.ErrOut, "error: %v\n", e)
 	}
@@ -283,37 +226,17 @@ func (o *ShowOptions) Run(parent context.Context) error {
 	return nil
 }
 
-func (o *ShowOptions) resolve() ([]runtime.Object, []error) {
-	r := o.builder().
-		WithScheme(scheme.Scheme, scheme.Scheme.PrioritizedVersionsAllGroups()...).
-		NamespaceParam(o.namespace).DefaultNamespace().AllNamespaces(o.AllNamespaces).
-		LabelSelectorParam(o.LabelSelector).
-		ResourceTypeOrNameArgs(true, o.args...).
-		ContinueOnError().
-		Flatten().
-		Do()
-	var objs []runtime.Object
-	err := r.Visit(func(info *resource.Info, err error) error {
-		if err != nil {
+func (o *ShowOptions) print(s *scan.Scan) error {
+	if o.Output == "json" {
+		// Streamed, so peak memory does not grow with the document (70 MB at 10,000 containers).
+		js := printer.NewJSONStream(o.Out, report.New())
+		if err := s.Rows(func(c report.Container) error { js.Add(c); return nil }); err != nil {
 			return err
 		}
-		objs = append(objs, info.Object)
-		return nil
-	})
-	if err == nil {
-		return objs, nil
+		return js.Close()
 	}
-	if agg, ok := err.(utilerrors.Aggregate); ok {
-		return objs, agg.Errors()
-	}
-	return objs, []error{err}
-}
-
-func (o *ShowOptions) print(rep *report.Report) error {
-	switch o.Output {
-	case "json":
-		return printer.JSON(o.Out, rep)
-	case "yaml":
+	rep := s.Report()
+	if o.Output == "yaml" {
 		return printer.YAML(o.Out, rep)
 	}
 	return printer.Table(o.Out, rep, printer.Options{
@@ -322,50 +245,6 @@ func (o *ShowOptions) print(rep *report.Report) error {
 		WithNamespace: o.AllNamespaces || manyNamespaces(rep),
 		Explain:       o.Explain || len(rep.Containers) <= 3,
 	})
-}
-
-// reportFailures prints one line per failed container to stderr, except that exec denied by RBAC
-// is said once per namespace: that is one missing permission, not N problems.
-func (o *ShowOptions) reportFailures(results []collect.Result) int {
-	failed, cancelled := 0, 0
-	forbidden := map[string]int{}
-	for _, r := range results {
-		if r.Err == nil {
-			// A reading cut short by a bound is still used, but the user must know it is partial.
-			if r.Output != nil && r.Output.Truncated {
-				why := "the output ended before the probe's end marker"
-				for _, p := range r.Output.Problems {
-					if strings.HasPrefix(p, "output exceeded") || strings.HasPrefix(p, "more than") || strings.HasPrefix(p, "skipped a") {
-						why = p
-					}
-				}
-				fmt.Fprintf(o.ErrOut, "warning: %s/%s container %s: incomplete reading: %s\n", r.Namespace, r.Pod, r.Container, printer.ErrorLine(errors.New(why)))
-			}
-			continue
-		}
-		failed++
-		if errors.Is(r.Err, context.Canceled) {
-			cancelled++
-			continue
-		}
-		if r.Forbidden {
-			forbidden[r.Namespace]++
-			continue
-		}
-		fmt.Fprintf(o.ErrOut, "error: %s/%s container %s: %s\n", r.Namespace, r.Pod, r.Container, printer.ErrorLine(r.Err))
-	}
-	nss := make([]string, 0, len(forbidden))
-	for ns := range forbidden {
-		nss = append(nss, ns)
-	}
-	sort.Strings(nss)
-	for _, ns := range nss {
-		fmt.Fprintf(o.ErrOut, "error: cannot exec into pods in namespace %q: missing permission on \"pods/exec\" (verbs get and create: WebSocket exec is authorized as get, SPDY as create; %d containers not read); ask for a Role granting them, e.g. the kubectl-caps-show ClusterRole in rbac/kubectl-caps.yaml\n", ns, forbidden[ns])
-	}
-	if cancelled > 0 {
-		fmt.Fprintf(o.ErrOut, "%d containers not read: interrupted\n", cancelled)
-	}
-	return failed
 }
 
 func manyNamespaces(rep *report.Report) bool {

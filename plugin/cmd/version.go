@@ -12,12 +12,6 @@ import (
 	"github.com/kubectl-caps/kubectl-caps/plugin/version"
 )
 
-func init() {
-	extraCommands = append(extraCommands, func(_ cmdutil.Factory, streams genericiooptions.IOStreams) *cobra.Command {
-		return NewCmdVersion(streams)
-	})
-}
-
 // versionOutputs are the -o values `version` accepts, also offered by shell completion.
 var versionOutputs = []string{"json", "yaml"}
 

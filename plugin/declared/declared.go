@@ -5,43 +5,12 @@ package declared
 import (
 	corev1 "k8s.io/api/core/v1"
 
+	"github.com/kubectl-caps/kubectl-caps/plugin/containers"
 	"github.com/kubectl-caps/kubectl-caps/plugin/report"
 )
 
-// ContainerRef names one container of a pod and the list it lives in.
-type ContainerRef struct {
-	Name string
-	// Type is "container", "init", "sidecar" (init container with restartPolicy Always) or
-	// "ephemeral".
-	Type string
-	SC   *corev1.SecurityContext
-}
-
-// Containers lists every container of the pod in the order kubectl shows them: init containers
-// (and sidecars), regular containers, then ephemeral containers.
-func Containers(spec *corev1.PodSpec) []ContainerRef {
-	var out []ContainerRef
-	for i := range spec.InitContainers {
-		c := &spec.InitContainers[i]
-		t := "init"
-		if c.RestartPolicy != nil && *c.RestartPolicy == corev1.ContainerRestartPolicyAlways {
-			t = "sidecar"
-		}
-		out = append(out, ContainerRef{Name: c.Name, Type: t, SC: c.SecurityContext})
-	}
-	for i := range spec.Containers {
-		c := &spec.Containers[i]
-		out = append(out, ContainerRef{Name: c.Name, Type: "container", SC: c.SecurityContext})
-	}
-	for i := range spec.EphemeralContainers {
-		c := &spec.EphemeralContainers[i]
-		out = append(out, ContainerRef{Name: c.Name, Type: "ephemeral", SC: c.SecurityContext})
-	}
-	return out
-}
-
 // Of combines pod and container security contexts into the declared summary.
-func Of(spec *corev1.PodSpec, c ContainerRef) report.Declared {
+func Of(spec *corev1.PodSpec, c containers.Ref) report.Declared {
 	d := report.Declared{HostPID: spec.HostPID}
 	if spec.ShareProcessNamespace != nil {
 		d.ShareProcessNamespace = *spec.ShareProcessNamespace

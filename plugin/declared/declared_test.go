@@ -3,6 +3,7 @@ package declared
 import (
 	"testing"
 
+	"github.com/kubectl-caps/kubectl-caps/plugin/containers"
 	corev1 "k8s.io/api/core/v1"
 )
 
@@ -25,7 +26,7 @@ func TestOfCombinesPodAndContainer(t *testing.T) {
 		}}},
 		EphemeralContainers: []corev1.EphemeralContainer{{EphemeralContainerCommon: corev1.EphemeralContainerCommon{Name: "debug"}}},
 	}
-	refs := Containers(spec)
+	refs := containers.List(spec)
 	var types []string
 	for _, r := range refs {
 		types = append(types, r.Name+":"+r.Type)

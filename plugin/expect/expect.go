@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/kubectl-caps/kubectl-caps/plugin/capset"
+	"github.com/kubectl-caps/kubectl-caps/plugin/reading"
 	"github.com/kubectl-caps/kubectl-caps/plugin/report"
 )
 
@@ -30,7 +31,7 @@ type Input struct {
 type Prediction struct {
 	Inh, Prm, Eff, Bnd, Amb capset.Set
 	NoNewPrivs              bool
-	Seccomp                 int // 0 disabled, 2 filter; -1 unknown
+	Seccomp                 reading.SeccompMode
 	UID                     int64
 	UIDKnown                bool
 	Default                 capset.Set // the runtime's default set, for labels
@@ -58,7 +59,7 @@ type Prediction struct {
 // carries file capabilities and no_new_privs is off.
 func Predict(in Input) Prediction {
 	d := in.Declared
-	p := Prediction{Default: in.Node.Runtime.DefaultSet(), Seccomp: -1}
+	p := Prediction{Default: in.Node.Runtime.DefaultSet(), Seccomp: reading.SeccompUnknown}
 	full := in.Node.Full
 	if full == 0 {
 		full = capset.Known
@@ -114,17 +115,17 @@ func Predict(in Input) Prediction {
 		// Runtimes do not apply the default seccomp profile to privileged containers unless the
 		// profile is explicitly set.
 		if strings.HasPrefix(d.Seccomp, "Localhost") || d.Seccomp == "RuntimeDefault" {
-			p.Seccomp = 2
+			p.Seccomp = reading.SeccompFilter
 		} else {
-			p.Seccomp = 0
+			p.Seccomp = reading.SeccompDisabled
 		}
 	case d.Seccomp == "RuntimeDefault" || strings.HasPrefix(d.Seccomp, "Localhost"):
-		p.Seccomp = 2
+		p.Seccomp = reading.SeccompFilter
 	case d.Seccomp == "Unconfined":
-		p.Seccomp = 0
+		p.Seccomp = reading.SeccompDisabled
 	default:
 		// The kubelet's default is Unconfined unless it runs with --seccomp-default.
-		p.Seccomp = 0
+		p.Seccomp = reading.SeccompDisabled
 		p.Assumptions = append(p.Assumptions, "seccompProfile not set: assumed the kubelet default (Unconfined; RuntimeDefault if the kubelet runs with --seccomp-default)")
 	}
 	return p
@@ -132,26 +133,25 @@ func Predict(in Input) Prediction {
 
 func containsAll(list []string) bool {
 	for _, n := range list {
-		if strings.ToUpper(n) == "ALL" {
+		if capset.IsAll(n) {
 			return true
 		}
 	}
 	return false
 }
 
-// runtimeNames resolves names the way CRI runtimes do: upper-case, prefix CAP_, look it up.
-// Anything else ("CAP_SYS_TIME", typos) is ignored by runc and reported.
+// runtimeNames resolves names the way CRI runtimes do (capset.RuntimeName); what they ignore
+// ("CAP_SYS_TIME", typos, numbers) is returned for the report. The ALL keyword is handled by the
+// caller.
 func runtimeNames(list []string) (capset.Set, []string) {
 	var s capset.Set
 	var ignored []string
 	for _, n := range list {
-		u := strings.ToUpper(n)
-		if u == "ALL" {
+		if capset.IsAll(n) {
 			continue
 		}
-		c, err := capset.ParseName(u)
-		// The runtime only knows names: "35" becomes the unknown "CAP_35".
-		if err != nil || strings.HasPrefix(u, "CAP_") || !c.Known() || c.Name() != u {
+		c, ok := capset.RuntimeName(n)
+		if !ok {
 			ignored = append(ignored, n)
 			continue
 		}

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/kubectl-caps/kubectl-caps/plugin/capset"
+	"github.com/kubectl-caps/kubectl-caps/plugin/reading"
 	"github.com/kubectl-caps/kubectl-caps/plugin/report"
 )
 
@@ -23,7 +24,7 @@ func TestPredict(t *testing.T) {
 		wantBnd  capset.Set
 		wantInh  capset.Set
 		wantNNP  bool
-		wantSecc int
+		wantSecc reading.SeccompMode
 		ignored  int
 	}{
 		{name: "no securityContext, root: the 14 runtime defaults",

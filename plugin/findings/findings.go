@@ -106,10 +106,10 @@ func Evaluate(in Input) []report.Finding {
 	}
 
 	seccomp := p.Seccomp
-	if in.Main != nil && in.Main.Seccomp >= 0 {
+	if in.Main != nil && in.Main.Seccomp != reading.SeccompUnknown {
 		seccomp = in.Main.Seccomp
 	}
-	if seccomp == 0 {
+	if seccomp == reading.SeccompDisabled {
 		add(SeccompUnconfined, "seccomp is disabled for this container: every syscall is allowed; set seccompProfile: {type: RuntimeDefault}")
 	}
 	return out

@@ -14,7 +14,7 @@ func ptr[T any](v T) *T { return &v }
 
 var node = expect.Node{Runtime: expect.ParseRuntime("containerd://1.6.20"), Full: 0x1fffeffffff}
 
-func proc(pid int, uid int64, eff, bnd capset.Set, nnp bool, seccomp int) reading.Process {
+func proc(pid int, uid int64, eff, bnd capset.Set, nnp bool, seccomp reading.SeccompMode) reading.Process {
 	return reading.Process{PID: pid, Name: "app", UID: [4]int64{uid, uid, uid, uid}, HasIDs: true,
 		Prm: eff, Eff: eff, Bnd: bnd, NoNewPrivs: nnp, HasNoNewPrivs: true, Seccomp: seccomp}
 }

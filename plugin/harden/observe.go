@@ -1,6 +1,10 @@
 package harden
 
-import "context"
+import (
+	"context"
+
+	"github.com/kubectl-caps/kubectl-caps/plugin/harden/policy"
+)
 
 // WorkloadRef names an object whose running pods can be observed.
 type WorkloadRef struct {
@@ -8,21 +12,18 @@ type WorkloadRef struct {
 	Kind       string
 	Namespace  string // already defaulted to the current namespace when the manifest has none
 	Name       string
-	// Template is the pod template's metadata and spec as the manifest declares them (plain
-	// values), for observers that match pods by labels.
-	TemplateMeta map[string]any
-	TemplateSpec map[string]any
 }
 
-// Observer reads running pods and returns evidence per container name. An error means no
-// evidence at all for that workload; hardening then goes on from the spec alone and says so.
+// Observer reads a workload's running pods and returns evidence per container name. An error
+// means no evidence at all for that workload; hardening then goes on from the spec alone and
+// says so. The command wires in the live pipeline (package scan), the same one show reads with.
 type Observer interface {
-	Observe(ctx context.Context, w WorkloadRef) (map[string]Evidence, error)
+	Observe(ctx context.Context, w WorkloadRef) (map[string]policy.Evidence, error)
 }
 
 // ObserverFunc adapts a function to Observer.
-type ObserverFunc func(ctx context.Context, w WorkloadRef) (map[string]Evidence, error)
+type ObserverFunc func(ctx context.Context, w WorkloadRef) (map[string]policy.Evidence, error)
 
-func (f ObserverFunc) Observe(ctx context.Context, w WorkloadRef) (map[string]Evidence, error) {
+func (f ObserverFunc) Observe(ctx context.Context, w WorkloadRef) (map[string]policy.Evidence, error) {
 	return f(ctx, w)
 }

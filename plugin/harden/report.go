@@ -1,5 +1,7 @@
 package harden
 
+import "github.com/kubectl-caps/kubectl-caps/plugin/harden/policy"
+
 // The JSON report of a harden run (--report FILE). Field names are part of the product's
 // interface: add fields, never rename or remove them within one apiVersion.
 const (
@@ -29,31 +31,31 @@ type FileReport struct {
 
 // WorkloadReport is one pod template.
 type WorkloadReport struct {
-	Document    int               `json:"document"` // 1-based, among the file's documents
-	Line        int               `json:"line"`     // line of the object in the file
-	APIVersion  string            `json:"apiVersion,omitempty"`
-	Kind        string            `json:"kind"`
-	Name        string            `json:"name,omitempty"`
-	Namespace   string            `json:"namespace,omitempty"`
-	Item        *int              `json:"item,omitempty"` // index in a List
-	Path        string            `json:"path"`           // of the pod spec: spec.template.spec
-	Containers  []ContainerReport `json:"containers"`
-	Evidence    string            `json:"evidence,omitempty"` // why live evidence is missing, if asked for
-	PodSecurity *LevelResult      `json:"podSecurity,omitempty"`
-	Error       string            `json:"error,omitempty"`
+	Document    int                 `json:"document"` // 1-based, among the file's documents
+	Line        int                 `json:"line"`     // line of the object in the file
+	APIVersion  string              `json:"apiVersion,omitempty"`
+	Kind        string              `json:"kind"`
+	Name        string              `json:"name,omitempty"`
+	Namespace   string              `json:"namespace,omitempty"`
+	Item        *int                `json:"item,omitempty"` // index in a List
+	Path        string              `json:"path"`           // of the pod spec: spec.template.spec
+	Containers  []ContainerReport   `json:"containers"`
+	Evidence    string              `json:"evidence,omitempty"` // why live evidence is missing, if asked for
+	PodSecurity *policy.LevelResult `json:"podSecurity,omitempty"`
+	Error       string              `json:"error,omitempty"`
 }
 
 // ContainerReport says what happened to one container's securityContext and why.
 type ContainerReport struct {
-	Name         string         `json:"name"`
-	Type         string         `json:"type"` // container, init, sidecar, ephemeral
-	Changed      bool           `json:"changed"`
-	Skipped      string         `json:"skipped,omitempty"`
-	Before       map[string]any `json:"before,omitempty"` // securityContext as written
-	After        map[string]any `json:"after,omitempty"`  // securityContext after hardening
-	Changes      []string       `json:"changes,omitempty"`
-	Capabilities []CapReason    `json:"capabilities,omitempty"`
-	Notes        []string       `json:"notes,omitempty"`
-	Warnings     []string       `json:"warnings,omitempty"`
-	Evidence     *Evidence      `json:"evidence,omitempty"`
+	Name         string             `json:"name"`
+	Type         string             `json:"type"` // container, init, sidecar, ephemeral
+	Changed      bool               `json:"changed"`
+	Skipped      string             `json:"skipped,omitempty"`
+	Before       map[string]any     `json:"before,omitempty"` // securityContext as written
+	After        map[string]any     `json:"after,omitempty"`  // securityContext after hardening
+	Changes      []string           `json:"changes,omitempty"`
+	Capabilities []policy.CapReason `json:"capabilities,omitempty"`
+	Notes        []string           `json:"notes,omitempty"`
+	Warnings     []string           `json:"warnings,omitempty"`
+	Evidence     *policy.Evidence   `json:"evidence,omitempty"`
 }

@@ -8,16 +8,15 @@ import (
 	"github.com/kubectl-caps/kubectl-caps/plugin/expect"
 	"github.com/kubectl-caps/kubectl-caps/plugin/findings"
 	"github.com/kubectl-caps/kubectl-caps/plugin/podsecurity"
-	"github.com/kubectl-caps/kubectl-caps/plugin/probe"
 	"github.com/kubectl-caps/kubectl-caps/plugin/reading"
 	"github.com/kubectl-caps/kubectl-caps/plugin/report"
 	"github.com/kubectl-caps/kubectl-caps/plugin/termsafe"
 )
 
-// Reading is one container's live result, as the collector returns it.
+// Reading is one container's live result, as a reader returns it.
 type Reading struct {
-	Output *probe.Output
-	Err    error
+	Snapshot *reading.Snapshot
+	Err      error
 }
 
 // NodeFullSets learns each node's full capability set from privileged containers read on it:
@@ -26,10 +25,10 @@ type Reading struct {
 func NodeFullSets(plans []Planned, readings []Reading) map[string]capset.Set {
 	full := map[string]capset.Set{}
 	for i, p := range plans {
-		if !p.Row.Declared.Privileged || i >= len(readings) || readings[i].Output == nil {
+		if !p.Row.Declared.Privileged || i >= len(readings) || readings[i].Snapshot == nil {
 			continue
 		}
-		if main := mainProcess(readings[i].Output); main != nil {
+		if main := readings[i].Snapshot.Main(); main != nil {
 			full[p.Row.Node] = full[p.Row.Node].Union(main.Bnd)
 		}
 	}
@@ -45,15 +44,15 @@ func Complete(p Planned, r Reading, nodeFull map[string]capset.Set) report.Conta
 	var main *reading.Process
 	var procs []reading.Process
 	liveIsExec := false
-	if out := r.Output; out != nil {
+	if out := r.Snapshot; out != nil {
 		row.Method = string(out.Method)
 		row.UnprivilegedPortStart = out.PortStart
 		row.Truncated = out.Truncated
 		row.Scope, row.ScopeNote = scope(out, row.Declared)
 		procs = out.Procs
 		sort.SliceStable(procs, func(i, j int) bool { return procs[i].PID < procs[j].PID })
-		main = mainProcess(out)
-		liveIsExec = out.Method == probe.MethodCapsh || unreliablePID1(out, row.Declared)
+		main = out.Main()
+		liveIsExec = out.Method == reading.MethodCapsh || unreliablePID1(out, row.Declared)
 		for _, pr := range procs {
 			row.Processes = append(row.Processes, processReport(pr))
 		}
@@ -69,7 +68,7 @@ func Complete(p Planned, r Reading, nodeFull map[string]capset.Set) report.Conta
 	var observedUID *int64
 	// A capsh reading also tells the uid: exec runs as the container's user.
 	if main != nil {
-		if u, ok := main.EffectiveUID(); ok && (!liveIsExec || r.Output.Method == probe.MethodCapsh) {
+		if u, ok := main.EffectiveUID(); ok && (!liveIsExec || r.Snapshot.Method == reading.MethodCapsh) {
 			observedUID = &u
 		}
 	}
@@ -92,28 +91,17 @@ func Complete(p Planned, r Reading, nodeFull map[string]capset.Set) report.Conta
 	return row
 }
 
-// mainProcess is the container's first process: the lowest PID among its own.
-func mainProcess(out *probe.Output) *reading.Process {
-	var best *reading.Process
-	for i := range out.Procs {
-		if best == nil || out.Procs[i].PID < best.PID {
-			best = &out.Procs[i]
-		}
-	}
-	return best
-}
-
 // unreliablePID1: with a shared PID namespace or hostPID, PID 1 is the pause process or the
 // node's init, not this container.
-func unreliablePID1(out *probe.Output, d report.Declared) bool {
-	return out.Method == probe.MethodPID1 && (d.ShareProcessNamespace || d.HostPID)
+func unreliablePID1(out *reading.Snapshot, d report.Declared) bool {
+	return out.Method == reading.MethodPID1 && (d.ShareProcessNamespace || d.HostPID)
 }
 
-func scope(out *probe.Output, d report.Declared) (string, string) {
+func scope(out *reading.Snapshot, d report.Declared) (string, string) {
 	switch out.Method {
-	case probe.MethodCapsh:
+	case reading.MethodCapsh:
 		return "exec", "capsh --print describes the capsh process started by exec, not the workload: its bounding set and user match the container's, its other sets are those of a fresh process"
-	case probe.MethodPID1:
+	case reading.MethodPID1:
 		if unreliablePID1(out, d) {
 			return "pid1", "no shell in the image: only PID 1 could be read, and with a shared PID namespace that is the pod's pause process, not this container"
 		}
@@ -144,21 +132,9 @@ func processReport(p reading.Process) report.Process {
 		GID:            p.GID[0],
 		Sets:           report.SetsOf(p.Inh, p.Prm, p.Eff, p.Bnd, p.Amb),
 		NoNewPrivs:     p.NoNewPrivs,
-		Seccomp:        seccompName(p.Seccomp),
+		Seccomp:        p.Seccomp.String(),
 		SeccompFilters: p.SeccompFilters,
 	}
-}
-
-func seccompName(n int) string {
-	switch n {
-	case 0:
-		return "disabled"
-	case 1:
-		return "strict"
-	case 2:
-		return "filter"
-	}
-	return "unknown"
 }
 
 func euid(p reading.Process) int64 {

@@ -7,6 +7,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/kubectl-caps/kubectl-caps/plugin/probe"
+	"github.com/kubectl-caps/kubectl-caps/plugin/reading"
 	"github.com/kubectl-caps/kubectl-caps/test/fakeapi"
 )
 
@@ -18,7 +19,7 @@ func BenchmarkPlanAndComplete(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	out, err := probe.Parse(probe.MethodProc, data)
+	out, err := probe.Parse(reading.MethodProc, data)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -30,7 +31,7 @@ func BenchmarkPlanAndComplete(b *testing.B) {
 		plans := Plan(pods, nodes, "")
 		readings := make([]Reading, len(plans))
 		for j := range readings {
-			readings[j] = Reading{Output: out}
+			readings[j] = Reading{Snapshot: out}
 		}
 		full := NodeFullSets(plans, readings)
 		for j, p := range plans {

@@ -9,15 +9,16 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 
+	"github.com/kubectl-caps/kubectl-caps/plugin/containers"
 	"github.com/kubectl-caps/kubectl-caps/plugin/declared"
 	"github.com/kubectl-caps/kubectl-caps/plugin/report"
 )
 
-// Planned is one container's row before its reading: exec it when Exec is true.
+// Planned is one container's row before its reading: read it when Read is true (it runs).
 type Planned struct {
 	Row  report.Container
 	Pod  *corev1.Pod
-	Exec bool
+	Read bool
 }
 
 // Plan lists the rows for pods, in input order, keeping only containerName when it is set.
@@ -29,7 +30,7 @@ func Plan(pods []*corev1.Pod, nodes map[string]*corev1.Node, containerName strin
 		if node != nil {
 			runtime = node.Status.NodeInfo.ContainerRuntimeVersion
 		}
-		for _, c := range declared.Containers(&pod.Spec) {
+		for _, c := range containers.List(&pod.Spec) {
 			if containerName != "" && c.Name != containerName {
 				continue
 			}
@@ -46,14 +47,14 @@ func Plan(pods []*corev1.Pod, nodes map[string]*corev1.Node, containerName strin
 			state, skip := containerState(pod, node, c)
 			row.State = state
 			row.Skipped = skip
-			out = append(out, Planned{Row: row, Pod: pod, Exec: skip == ""})
+			out = append(out, Planned{Row: row, Pod: pod, Read: skip == ""})
 		}
 	}
 	return out
 }
 
 // containerState says what the container is doing and, when it cannot be read, why.
-func containerState(pod *corev1.Pod, node *corev1.Node, c declared.ContainerRef) (state, skip string) {
+func containerState(pod *corev1.Pod, node *corev1.Node, c containers.Ref) (state, skip string) {
 	if isWindows(pod, node) {
 		return "n/a", "Windows container: Linux capabilities do not apply"
 	}
@@ -61,7 +62,7 @@ func containerState(pod *corev1.Pod, node *corev1.Node, c declared.ContainerRef)
 		// Its containers are being stopped; an exec would race the kill.
 		return "terminating", "pod is terminating"
 	}
-	st := findStatus(pod, c)
+	st := containers.Status(pod, c.Name)
 	switch {
 	case st == nil:
 		reason := string(pod.Status.Phase)
@@ -89,7 +90,7 @@ func containerState(pod *corev1.Pod, node *corev1.Node, c declared.ContainerRef)
 		if r == "" {
 			r = fmt.Sprintf("exit code %d", st.State.Terminated.ExitCode)
 		}
-		if c.Type == "init" {
+		if c.Type == containers.Init {
 			return "terminated: " + r, "init container finished (" + r + ")"
 		}
 		// Between two crashes the kubelet shows the last termination, not CrashLoopBackOff; a
@@ -100,24 +101,6 @@ func containerState(pod *corev1.Pod, node *corev1.Node, c declared.ContainerRef)
 		return "terminated: " + r, "not running (terminated: " + r + ")"
 	}
 	return "unknown", "container state unknown"
-}
-
-func findStatus(pod *corev1.Pod, c declared.ContainerRef) *corev1.ContainerStatus {
-	var list []corev1.ContainerStatus
-	switch c.Type {
-	case "init", "sidecar":
-		list = pod.Status.InitContainerStatuses
-	case "ephemeral":
-		list = pod.Status.EphemeralContainerStatuses
-	default:
-		list = pod.Status.ContainerStatuses
-	}
-	for i := range list {
-		if list[i].Name == c.Name {
-			return &list[i]
-		}
-	}
-	return nil
 }
 
 func isWindows(pod *corev1.Pod, node *corev1.Node) bool {

@@ -38,8 +38,8 @@ func TestPlanStates(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p := Plan([]*corev1.Pod{tt.pod}, nil, "")
-			if len(p) != 1 || p[0].Exec != tt.exec || !strings.Contains(p[0].Row.Skipped, tt.skip) {
-				t.Errorf("exec=%v skipped=%q, want exec=%v skipped containing %q", p[0].Exec, p[0].Row.Skipped, tt.exec, tt.skip)
+			if len(p) != 1 || p[0].Read != tt.exec || !strings.Contains(p[0].Row.Skipped, tt.skip) {
+				t.Errorf("exec=%v skipped=%q, want exec=%v skipped containing %q", p[0].Read, p[0].Row.Skipped, tt.exec, tt.skip)
 			}
 			if tt.name == "never restarted" && strings.Contains(p[0].Row.Skipped, "CrashLoop") {
 				t.Errorf("a container that will not restart is not crash-looping")

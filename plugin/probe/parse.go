@@ -16,42 +16,25 @@ const MaxProcs = 10000
 // maxLine bounds one line of probe output; /proc lines are far shorter.
 const maxLine = 64 * 1024
 
-// Output is what one exec told us.
-type Output struct {
-	Method Method
-	Procs  []reading.Process
-	// PortStart is ip_unprivileged_port_start, nil when not read.
-	PortStart *int
-	// Scope is "cgroup" (only the container's own processes), "all" (every process the
-	// container's PID namespace shows), "pid1" (only PID 1) or "exec" (only the exec'd process).
-	Scope   string
-	Others  int // processes seen but not the container's own (hostPID, shared PID namespace)
-	Sockets []reading.Socket
-	// Truncated is set when the output hit a bound (bytes or processes) or ended early.
-	Truncated bool
-	// Problems lists parts that could not be parsed; the rest is still used.
-	Problems []string
-}
-
 // Parse reads the output of Command(m).
-func Parse(m Method, data []byte) (*Output, error) {
+func Parse(m reading.Method, data []byte) (*reading.Snapshot, error) {
 	switch m {
-	case MethodProc:
+	case reading.MethodProc:
 		return parseShell(data)
-	case MethodPID1:
+	case reading.MethodPID1:
 		return parsePID1(data)
-	case MethodCapsh:
+	case reading.MethodCapsh:
 		p, err := reading.ParseCapsh(data)
 		if err != nil {
 			return nil, err
 		}
-		return &Output{Method: m, Procs: []reading.Process{p}, Scope: "exec"}, nil
+		return &reading.Snapshot{Method: m, Procs: []reading.Process{p}, Scope: "exec"}, nil
 	}
 	return nil, fmt.Errorf("unknown method %q", m)
 }
 
-func parseShell(data []byte) (*Output, error) {
-	out := &Output{Method: MethodProc, Scope: "all"}
+func parseShell(data []byte) (*reading.Snapshot, error) {
+	out := &reading.Snapshot{Method: reading.MethodProc, Scope: "all"}
 	if !bytes.HasPrefix(data, []byte("@@kubectl-caps 1\n")) {
 		return nil, fmt.Errorf("output does not start with the probe header (the shell did not run the script)")
 	}
@@ -163,8 +146,8 @@ func parseShell(data []byte) (*Output, error) {
 
 // parsePID1 reads `cat /proc/1/status /proc/sys/net/ipv4/ip_unprivileged_port_start`: the status
 // text followed by one number.
-func parsePID1(data []byte) (*Output, error) {
-	out := &Output{Method: MethodPID1, Scope: "pid1"}
+func parsePID1(data []byte) (*reading.Snapshot, error) {
+	out := &reading.Snapshot{Method: reading.MethodPID1, Scope: "pid1"}
 	text := data
 	lines := bytes.Split(bytes.TrimRight(data, "\n"), []byte("\n"))
 	if n := len(lines); n > 1 {
@@ -186,7 +169,7 @@ func parsePID1(data []byte) (*Output, error) {
 
 var tooManyProcs = fmt.Sprintf("more than %d processes; the rest were not read", MaxProcs)
 
-func hasProblem(out *Output, p string) bool {
+func hasProblem(out *reading.Snapshot, p string) bool {
 	for _, q := range out.Problems {
 		if q == p {
 			return true

@@ -3,6 +3,8 @@ package probe
 import (
 	"os"
 	"testing"
+
+	"github.com/kubectl-caps/kubectl-caps/plugin/reading"
 )
 
 // BenchmarkParseShellOutput parses one container's whole probe answer: the real output of the
@@ -16,7 +18,7 @@ func BenchmarkParseShellOutput(b *testing.B) {
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
-		if _, err := Parse(MethodProc, data); err != nil {
+		if _, err := Parse(reading.MethodProc, data); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -73,7 +73,7 @@ func TestProbeReadsRealProcesses(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%v: %v", sh, err)
 			}
-			o, err := Parse(MethodProc, out)
+			o, err := Parse(reading.MethodProc, out)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -120,7 +120,7 @@ func TestParseShellOutput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	o, err := Parse(MethodProc, data)
+	o, err := Parse(reading.MethodProc, data)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,7 +164,7 @@ func TestParseDefensive(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			o, err := Parse(MethodProc, []byte(tt.in))
+			o, err := Parse(reading.MethodProc, []byte(tt.in))
 			if (err != nil) != tt.wantErr {
 				t.Fatalf("err = %v, want error %v", err, tt.wantErr)
 			}
@@ -185,7 +185,7 @@ func TestParseManyProcessesIsBounded(t *testing.T) {
 		b.WriteString("@@pid " + strconv.Itoa(i) + "\n" + status(i))
 	}
 	b.WriteString("@@end\n")
-	o, err := Parse(MethodProc, []byte(b.String()))
+	o, err := Parse(reading.MethodProc, []byte(b.String()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -199,7 +199,7 @@ func TestParseManyProcessesIsBounded(t *testing.T) {
 }
 
 func TestParsePID1(t *testing.T) {
-	o, err := Parse(MethodPID1, []byte(status(1)+"0\n"))
+	o, err := Parse(reading.MethodPID1, []byte(status(1)+"0\n"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,29 +3,19 @@
 // strings, so a hostile pod name or label cannot inject anything.
 package probe
 
-// Method names a way of reading, in order of preference.
-type Method string
+import "github.com/kubectl-caps/kubectl-caps/plugin/reading"
 
-const (
-	// MethodProc runs a POSIX sh loop over every /proc/PID/status in one exec.
-	MethodProc Method = "proc"
-	// MethodPID1 runs `cat /proc/1/status` (images without a shell).
-	MethodPID1 Method = "proc-pid1"
-	// MethodCapsh runs `capsh --print`: it describes the exec'd capsh process, not the workload.
-	MethodCapsh Method = "capsh"
-)
-
-// Methods is the fallback order.
-var Methods = []Method{MethodProc, MethodPID1, MethodCapsh}
+// Methods is the fallback order of the exec readings.
+var Methods = []reading.Method{reading.MethodProc, reading.MethodPID1, reading.MethodCapsh}
 
 // Command returns the argv for a method.
-func Command(m Method) []string {
+func Command(m reading.Method) []string {
 	switch m {
-	case MethodProc:
+	case reading.MethodProc:
 		return []string{"/bin/sh", "-c", shellScript}
-	case MethodPID1:
+	case reading.MethodPID1:
 		return []string{"cat", "/proc/1/status", "/proc/sys/net/ipv4/ip_unprivileged_port_start"}
-	case MethodCapsh:
+	case reading.MethodCapsh:
 		return []string{"capsh", "--print"}
 	}
 	return nil

@@ -23,9 +23,8 @@ type Process struct {
 	HasAmb                  bool // a CapAmb / "Ambient set" line was present (kernels < 4.3 and old libcap lack it)
 	NoNewPrivs              bool
 	HasNoNewPrivs           bool // a NoNewPrivs line (kernel ≥ 4.10) or capsh's no-new-privs note was present
-	// Seccomp is the kernel's mode: 0 disabled, 1 strict, 2 filter (3, "dead", is kernel-internal
-	// and seen only on a task being killed by seccomp); -1 when the reading did not say.
-	Seccomp        int
+	// Seccomp is the kernel's mode; SeccompUnknown when the reading did not say.
+	Seccomp        SeccompMode
 	SeccompFilters int
 }
 
@@ -54,7 +53,7 @@ func newProcess() Process {
 	return Process{
 		UID:     [4]int64{-1, -1, -1, -1},
 		GID:     [4]int64{-1, -1, -1, -1},
-		Seccomp: -1,
+		Seccomp: SeccompUnknown,
 	}
 }
 

@@ -148,20 +148,24 @@ func (p *Process) setStatusField(f statusField, val string, dup bool) error {
 			return errConflict
 		}
 		p.NoNewPrivs = n == 1
-	case fSeccomp, fSeccompFilters:
-		max := int64(maxSeccompMode)
-		dst := &p.Seccomp
-		if f == fSeccompFilters {
-			max, dst = maxSeccompFilters, &p.SeccompFilters
-		}
-		n, err := parseDec(val, max)
+	case fSeccomp:
+		n, err := parseDec(val, maxSeccompMode)
 		if err != nil {
 			return err
 		}
-		if dup && *dst != int(n) {
+		if dup && p.Seccomp != SeccompMode(n) {
 			return errConflict
 		}
-		*dst = int(n)
+		p.Seccomp = SeccompMode(n)
+	case fSeccompFilters:
+		n, err := parseDec(val, maxSeccompFilters)
+		if err != nil {
+			return err
+		}
+		if dup && p.SeccompFilters != int(n) {
+			return errConflict
+		}
+		p.SeccompFilters = int(n)
 	}
 	return nil
 }

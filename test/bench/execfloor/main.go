@@ -21,14 +21,14 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
 
-	"github.com/kubectl-caps/kubectl-caps/plugin/collect"
+	"github.com/kubectl-caps/kubectl-caps/plugin/execreader"
 )
 
 func main() {
 	kubeconfig := flag.String("kubeconfig", os.Getenv("KUBECONFIG"), "kubeconfig")
 	namespace := flag.String("n", "default", "namespace (\"\" = all)")
 	selector := flag.String("l", "", "label selector")
-	concurrency := flag.Int("concurrency", collect.DefaultConcurrency, "execs at once")
+	concurrency := flag.Int("concurrency", execreader.DefaultConcurrency, "execs at once")
 	command := flag.String("command", "true", "the no-op command")
 	flag.Parse()
 
@@ -56,7 +56,7 @@ func main() {
 			targets = append(targets, target{p.Namespace, p.Name, c.Name})
 		}
 	}
-	ex := &collect.RemoteExecutor{Config: cfg, Client: cs.CoreV1().RESTClient()}
+	ex := &execreader.RemoteExecutor{Config: cfg, Client: cs.CoreV1().RESTClient()}
 	work := make(chan target)
 	var wg sync.WaitGroup
 	var failed atomic.Int64

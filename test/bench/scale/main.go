@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/kubectl-caps/kubectl-caps/plugin/probe"
+	"github.com/kubectl-caps/kubectl-caps/plugin/reading"
 )
 
 //go:embed testdata/probe-default-container.txt
@@ -43,7 +44,7 @@ func main() {
 	flag.Parse()
 
 	if *printScript {
-		fmt.Print(probe.Command(probe.MethodProc)[2])
+		fmt.Print(probe.Command(reading.MethodProc)[2])
 		return
 	}
 	if *serve {

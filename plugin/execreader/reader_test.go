@@ -1,4 +1,4 @@
-package collect
+package execreader
 
 import (
 	"context"
@@ -11,16 +11,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kubectl-caps/kubectl-caps/plugin/reading"
+	"github.com/kubectl-caps/kubectl-caps/plugin/scan"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-
-	"github.com/kubectl-caps/kubectl-caps/plugin/probe"
 )
 
 // fakeExec stands in for the exec API to test scheduling and fallback decisions; the real
 // protocol path is tested in plugin/cmd against test/fakeapi.
 type fakeExec struct {
-	answer   func(t Target, argv []string, stdout io.Writer) error
+	answer   func(t scan.Target, argv []string, stdout io.Writer) error
 	mu       sync.Mutex
 	calls    []string
 	inFlight atomic.Int32
@@ -39,7 +39,7 @@ func (f *fakeExec) Exec(ctx context.Context, ns, pod, ctr string, argv []string,
 	f.mu.Lock()
 	f.calls = append(f.calls, pod+":"+argv[0])
 	f.mu.Unlock()
-	return f.answer(Target{Namespace: ns, Pod: pod, Container: ctr}, argv, stdout)
+	return f.answer(scan.Target{Namespace: ns, Pod: pod, Container: ctr}, argv, stdout)
 }
 
 var missing = errors.New(`OCI runtime exec failed: exec failed: unable to start container process: exec: "sh": executable file not found in $PATH: unknown`)
@@ -48,7 +48,7 @@ const goodStatus = "Name:\tx\nPid:\t1\nPPid:\t0\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0
 	"CapPrm:\t00000000a80425fb\nCapEff:\t00000000a80425fb\nCapBnd:\t00000000a80425fb\nCapAmb:\t0000000000000000\nNoNewPrivs:\t0\nSeccomp:\t0\n"
 
 func TestFallbackOrder(t *testing.T) {
-	f := &fakeExec{answer: func(t Target, argv []string, stdout io.Writer) error {
+	f := &fakeExec{answer: func(t scan.Target, argv []string, stdout io.Writer) error {
 		switch {
 		case argv[0] == "/bin/sh":
 			return missing
@@ -58,9 +58,9 @@ func TestFallbackOrder(t *testing.T) {
 		}
 		return missing
 	}}
-	c := &Collector{Exec: f}
-	res := c.Collect(context.Background(), []Target{{Pod: "has-cat"}, {Pod: "nothing"}, {Pod: "hostpid", HostPID: true}}, nil)
-	if res[0].Err != nil || res[0].Output.Method != probe.MethodPID1 {
+	c := &Reader{Exec: f}
+	res := c.Read(context.Background(), []scan.Target{{Pod: "has-cat"}, {Pod: "nothing"}, {Pod: "hostpid", HostPID: true}}, nil)
+	if res[0].Err != nil || res[0].Reading.Method != reading.MethodPID1 {
 		t.Errorf("has-cat: %+v", res[0])
 	}
 	if !ErrNoReader(res[1].Err) || len(res[1].Attempts) != 3 {
@@ -82,25 +82,26 @@ func TestNoFallbackOnOtherErrors(t *testing.T) {
 		"forbidden": forbidden,
 		"other":     errors.New("container not found (\"c\")"),
 	} {
-		f := &fakeExec{answer: func(Target, []string, io.Writer) error { return err }}
-		res := (&Collector{Exec: f}).Collect(context.Background(), []Target{{Pod: "p"}}, nil)
+		f := &fakeExec{answer: func(scan.Target, []string, io.Writer) error { return err }}
+		res := (&Reader{Exec: f}).Read(context.Background(), []scan.Target{{Pod: "p"}}, nil)
 		if len(f.calls) != 1 || res[0].Err == nil {
 			t.Errorf("%s: %d execs, err %v; want exactly one attempt", name, len(f.calls), res[0].Err)
 		}
-		if name == "forbidden" && !res[0].Forbidden {
-			t.Errorf("forbidden not recognised")
+		var shared *scan.SharedError
+		if name == "forbidden" && (!errors.As(res[0].Err, &shared) || !strings.Contains(shared.Message, `namespace ""`)) {
+			t.Errorf("forbidden not recognised as one shared cause naming the namespace: %v", res[0].Err)
 		}
 	}
 }
 
 func TestConcurrencyIsBounded(t *testing.T) {
-	f := &fakeExec{answer: func(Target, []string, io.Writer) error {
+	f := &fakeExec{answer: func(scan.Target, []string, io.Writer) error {
 		time.Sleep(5 * time.Millisecond)
 		return missing
 	}}
-	targets := make([]Target, 60)
+	targets := make([]scan.Target, 60)
 	var done atomic.Int32
-	(&Collector{Exec: f, Concurrency: 4}).Collect(context.Background(), targets, func(int, Result) { done.Add(1) })
+	(&Reader{Exec: f, Concurrency: 4}).Read(context.Background(), targets, func(int, scan.Result) { done.Add(1) })
 	if m := f.maxSeen.Load(); m > 4 || m < 2 {
 		t.Errorf("max in flight %d, want 2..4", m)
 	}
@@ -110,18 +111,18 @@ func TestConcurrencyIsBounded(t *testing.T) {
 }
 
 func TestTimeoutAndBound(t *testing.T) {
-	flood := &fakeExec{answer: func(t Target, argv []string, stdout io.Writer) error {
+	flood := &fakeExec{answer: func(t scan.Target, argv []string, stdout io.Writer) error {
 		io.WriteString(stdout, "@@kubectl-caps 1\n@@pid 1\n"+goodStatus)
 		for i := 0; i < 1000; i++ {
 			stdout.Write(make([]byte, 4096))
 		}
 		return nil
 	}}
-	res := (&Collector{Exec: flood, MaxBytes: 64 << 10}).Collect(context.Background(), []Target{{Pod: "flood"}}, nil)
-	if res[0].Err != nil || !res[0].Output.Truncated || len(res[0].Output.Procs) != 1 {
+	res := (&Reader{Exec: flood, MaxBytes: 64 << 10}).Read(context.Background(), []scan.Target{{Pod: "flood"}}, nil)
+	if res[0].Err != nil || !res[0].Reading.Truncated || len(res[0].Reading.Procs) != 1 {
 		t.Errorf("flood: want the first process and a truncated mark: %+v", res[0])
 	}
-	res = (&Collector{Exec: hangExec{}, Timeout: 50 * time.Millisecond}).Collect(context.Background(), []Target{{Pod: "hang"}}, nil)
+	res = (&Reader{Exec: hangExec{}, Timeout: 50 * time.Millisecond}).Read(context.Background(), []scan.Target{{Pod: "hang"}}, nil)
 	if res[0].Err == nil || !strings.Contains(res[0].Err.Error(), "no answer within 50ms") {
 		t.Errorf("hang: %v", res[0].Err)
 	}
@@ -130,7 +131,7 @@ func TestTimeoutAndBound(t *testing.T) {
 // A shell that floods garbage (no probe header) is a shell: the row says the output was bounded,
 // not that the image has no shell, and no other method is tried.
 func TestGarbageFloodDoesNotFallBack(t *testing.T) {
-	f := &fakeExec{answer: func(t Target, argv []string, stdout io.Writer) error {
+	f := &fakeExec{answer: func(t scan.Target, argv []string, stdout io.Writer) error {
 		if argv[0] != "/bin/sh" {
 			return missing
 		}
@@ -139,7 +140,7 @@ func TestGarbageFloodDoesNotFallBack(t *testing.T) {
 		}
 		return nil
 	}}
-	res := (&Collector{Exec: f, MaxBytes: 4096}).Collect(context.Background(), []Target{{Pod: "flood"}}, nil)
+	res := (&Reader{Exec: f, MaxBytes: 4096}).Read(context.Background(), []scan.Target{{Pod: "flood"}}, nil)
 	if res[0].Err == nil || !strings.Contains(res[0].Err.Error(), "output exceeded --max-bytes (4096 bytes) and was not a probe answer") {
 		t.Errorf("want an output-bound error, got %v", res[0].Err)
 	}
@@ -158,13 +159,13 @@ func (hangExec) Exec(ctx context.Context, ns, pod, ctr string, argv []string, st
 func TestCancelStopsFeeding(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var n atomic.Int32
-	f := &fakeExec{answer: func(Target, []string, io.Writer) error {
+	f := &fakeExec{answer: func(scan.Target, []string, io.Writer) error {
 		if n.Add(1) == 3 {
 			cancel()
 		}
 		return missing
 	}}
-	res := (&Collector{Exec: f, Concurrency: 1}).Collect(ctx, make([]Target, 100), nil)
+	res := (&Reader{Exec: f, Concurrency: 1}).Read(ctx, make([]scan.Target, 100), nil)
 	cancelled := 0
 	for _, r := range res {
 		if errors.Is(r.Err, context.Canceled) {

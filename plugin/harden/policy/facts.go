@@ -1,8 +1,8 @@
-// Package harden decides, for one container at a time, the securityContext that drops every
-// capability and adds back only those with a reason: a port below 1024 in the spec, a capability
+// Package policy is harden's decision policy: for one container at a time, the securityContext
+// that drops every capability and adds back only those with a reason: a port below 1024 in the spec, a capability
 // the manifest adds on purpose, or what the running workload was seen doing. It works on plain
 // values (decoded manifests, hand-made evidence) and knows nothing of files or clusters.
-package harden
+package policy
 
 import (
 	"strconv"

@@ -1,4 +1,4 @@
-package collect
+package execreader
 
 import (
 	"context"
@@ -9,10 +9,11 @@ import (
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/util/exec"
 
 	"github.com/kubectl-caps/kubectl-caps/plugin/probe"
+	"github.com/kubectl-caps/kubectl-caps/plugin/reading"
+	"github.com/kubectl-caps/kubectl-caps/plugin/scan"
 	"github.com/kubectl-caps/kubectl-caps/plugin/termsafe"
 )
 
@@ -24,47 +25,28 @@ const (
 	DefaultMaxBytes    = 8 << 20
 )
 
-// Target is one running container to read.
-type Target struct {
-	Namespace, Pod, Container string
-	// HostPID: PID 1 is the node's init, so the pid-1 fallback would describe the node.
-	HostPID bool
-	// PodUID and ContainerID as listed, so a failed exec can tell a replaced pod or a restarted
-	// container from other failures.
-	PodUID      types.UID
-	ContainerID string
-}
-
-// Result is one container's reading or why there is none.
-type Result struct {
-	Target
-	Output *probe.Output
-	// Attempts says what was tried, for people: "proc: sh not found", ...
-	Attempts []string
-	Err      error
-	// Forbidden is set when the API server refused pods/exec (RBAC).
-	Forbidden bool
-}
-
-// Collector execs into containers with bounded concurrency, time and bytes.
-type Collector struct {
+// Reader reads containers over the pod exec API, once per container, with bounded concurrency,
+// time and bytes. It is the scan.Reader every verb uses unless told to read from the node.
+type Reader struct {
 	Exec        Executor
 	Concurrency int
 	Timeout     time.Duration
 	MaxBytes    int
 	// Recheck, when set, explains an exec that failed for no reason the exec itself gave (see
 	// PodRecheck); it returns nil when it cannot tell.
-	Recheck func(ctx context.Context, t Target, err error) error
+	Recheck func(ctx context.Context, t scan.Target, err error) error
 }
 
-// Collect reads every target and calls done (from any goroutine, serialised) as each finishes.
+var _ scan.Reader = (*Reader)(nil)
+
+// Read reads every target and calls done (from any goroutine, serialised) as each finishes.
 // It returns when all are done or ctx is cancelled; cancelled targets get ctx's error.
-func (c *Collector) Collect(ctx context.Context, targets []Target, done func(i int, r Result)) []Result {
+func (c *Reader) Read(ctx context.Context, targets []scan.Target, done func(i int, r scan.Result)) []scan.Result {
 	n := c.Concurrency
 	if n <= 0 {
 		n = DefaultConcurrency
 	}
-	results := make([]Result, len(targets))
+	results := make([]scan.Result, len(targets))
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	work := make(chan int)
@@ -89,7 +71,7 @@ feed:
 		case work <- i:
 		case <-ctx.Done():
 			for j := i; j < len(targets); j++ {
-				results[j] = Result{Target: targets[j], Err: ctx.Err()}
+				results[j] = scan.Result{Target: targets[j], Err: ctx.Err()}
 			}
 			break feed
 		}
@@ -100,22 +82,21 @@ feed:
 }
 
 // readOne tries each method in order, falling back only when the image lacks the binary.
-func (c *Collector) readOne(ctx context.Context, t Target) Result {
-	r := Result{Target: t}
+func (c *Reader) readOne(ctx context.Context, t scan.Target) scan.Result {
+	r := scan.Result{Target: t}
 	for _, m := range probe.Methods {
-		if m == probe.MethodPID1 && t.HostPID {
+		if m == reading.MethodPID1 && t.HostPID {
 			r.Attempts = append(r.Attempts, "proc-pid1: skipped (hostPID: PID 1 is the node's init)")
 			continue
 		}
 		out, err := c.try(ctx, t, m)
 		if err == nil {
-			r.Output = out
+			r.Reading = out
 			return r
 		}
 		r.Attempts = append(r.Attempts, fmt.Sprintf("%s: %s", m, termsafe.Clip(termsafe.Clean(err.Error()), 200)))
 		if isForbidden(err) {
-			r.Forbidden = true
-			r.Err = err
+			r.Err = &scan.SharedError{Message: fmt.Sprintf("cannot exec into pods in namespace %q: missing permission on \"pods/exec\" (verbs get and create: WebSocket exec is authorized as get, SPDY as create); ask for a Role granting them, e.g. the kubectl-caps-show ClusterRole in rbac/kubectl-caps.yaml", t.Namespace), Err: err}
 			return r
 		}
 		if !isMissingBinary(err) || errors.Is(err, errOverflow) || ctx.Err() != nil {
@@ -140,7 +121,7 @@ var errNoReader = errors.New("no /bin/sh, cat or capsh in the image, so /proc ca
 // ErrNoReader reports whether err means the image has none of the binaries a reading needs.
 func ErrNoReader(err error) bool { return errors.Is(err, errNoReader) }
 
-func (c *Collector) try(parent context.Context, t Target, m probe.Method) (*probe.Output, error) {
+func (c *Reader) try(parent context.Context, t scan.Target, m reading.Method) (*reading.Snapshot, error) {
 	timeout := c.Timeout
 	if timeout <= 0 {
 		timeout = DefaultTimeout

@@ -1,16 +1,16 @@
-package rewrite
+package harden
 
 import (
 	"fmt"
 	"io"
 
-	"github.com/kubectl-caps/kubectl-caps/plugin/harden"
+	"github.com/kubectl-caps/kubectl-caps/plugin/harden/policy"
 	"github.com/kubectl-caps/kubectl-caps/plugin/termsafe"
 )
 
 // WriteText writes the human report of one file: per container, what changed and why. Names and
 // values come from the manifest, so terminal control sequences are removed before printing.
-func WriteText(w io.Writer, f harden.FileReport) {
+func WriteText(w io.Writer, f FileReport) {
 	if len(f.Workloads) == 0 {
 		fmt.Fprintf(w, "%s: no pod templates\n", clean(f.Name))
 		return
@@ -45,7 +45,7 @@ func WriteText(w io.Writer, f harden.FileReport) {
 				fmt.Fprintf(w, "    ~ %s\n", clean(ch))
 			}
 			for _, cr := range c.Capabilities {
-				mark := map[string]string{harden.ActionAdded: "+", harden.ActionKept: "=", harden.ActionRemoved: "-"}[cr.Action]
+				mark := map[string]string{policy.ActionAdded: "+", policy.ActionKept: "=", policy.ActionRemoved: "-"}[cr.Action]
 				fmt.Fprintf(w, "    %s %s %s (%s): %s\n", mark, clean(cr.Name), cr.Action, cr.Source, clean(cr.Reason))
 			}
 			for _, n := range c.Notes {

@@ -1,4 +1,4 @@
-package rewrite
+package harden
 
 import (
 	"bytes"
@@ -7,7 +7,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/kubectl-caps/kubectl-caps/plugin/harden"
+	"github.com/kubectl-caps/kubectl-caps/plugin/harden/policy"
 	"github.com/kubectl-caps/kubectl-caps/plugin/manifest"
 	"github.com/kubectl-caps/kubectl-caps/plugin/workload"
 )
@@ -169,10 +169,10 @@ func value(v any) *yaml.Node {
 }
 
 func rank(k string) int {
-	for i, o := range harden.KeyOrder {
+	for i, o := range policy.KeyOrder {
 		if o == k {
 			return i
 		}
 	}
-	return len(harden.KeyOrder)
+	return len(policy.KeyOrder)
 }

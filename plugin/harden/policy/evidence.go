@@ -1,4 +1,4 @@
-package harden
+package policy
 
 import (
 	"fmt"

@@ -1,6 +1,9 @@
-// Package collect takes live readings from running containers over the pod exec API. It is the
-// only package that talks to a cluster; everything it returns is parsed, bounded data.
-package collect
+// Package execreader reads containers over the pod exec API: one exec per running container of
+// the constant probe commands (package probe), with fallbacks for images without a shell, bounds
+// on time and bytes, and a look at the pod again to explain a container that vanished. What it
+// returns is parsed, bounded data; the image's own binaries produced it, so it is only as honest
+// as the image.
+package execreader
 
 import (
 	"context"
@@ -14,7 +17,7 @@ import (
 	"k8s.io/streaming/pkg/httpstream"
 )
 
-// Executor runs one command in one container. The interface exists so the collector's scheduling
+// Executor runs one command in one container. The interface exists so the reader's scheduling
 // and fallback logic can be unit-tested; the command tests use the real RemoteExecutor against a
 // server speaking the real streaming protocol.
 type Executor interface {

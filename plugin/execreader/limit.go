@@ -1,4 +1,4 @@
-package collect
+package execreader
 
 import (
 	"bytes"
@@ -6,7 +6,7 @@ import (
 )
 
 // boundedBuffer keeps at most max bytes and reports when it overflowed.
-// It is safe for concurrent use: a cancelled stream's copier may still write while the collector
+// It is safe for concurrent use: a cancelled stream's copier may still write while the reader
 // reads.
 type boundedBuffer struct {
 	mu       sync.Mutex

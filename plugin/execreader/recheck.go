@@ -1,4 +1,4 @@
-package collect
+package execreader
 
 import (
 	"context"
@@ -6,9 +6,10 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/kubectl-caps/kubectl-caps/plugin/containers"
+	"github.com/kubectl-caps/kubectl-caps/plugin/scan"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/util/exec"
 )
 
@@ -25,8 +26,8 @@ var (
 // exits or the pod is deleted while the exec runs (the kernel kills every process of the PID
 // namespace); the pod's own state tells which. The kubelet reports a container's exit about a
 // second late, so a SIGKILLed exec is looked at up to three times.
-func PodRecheck(get PodGetter) func(ctx context.Context, t Target, err error) error {
-	return func(ctx context.Context, t Target, err error) error {
+func PodRecheck(get PodGetter) func(ctx context.Context, t scan.Target, err error) error {
+	return func(ctx context.Context, t scan.Target, err error) error {
 		tries := 1
 		if killed(err) {
 			tries = 3
@@ -48,7 +49,7 @@ func PodRecheck(get PodGetter) func(ctx context.Context, t Target, err error) er
 	}
 }
 
-func goneReason(t Target, pod *corev1.Pod, err error) error {
+func goneReason(t scan.Target, pod *corev1.Pod, err error) error {
 	switch {
 	case apierrors.IsNotFound(err):
 		return errPodDeleted
@@ -59,16 +60,8 @@ func goneReason(t Target, pod *corev1.Pod, err error) error {
 	case pod.DeletionTimestamp != nil:
 		return errPodDeleted
 	}
-	for _, list := range [][]corev1.ContainerStatus{pod.Status.ContainerStatuses, pod.Status.InitContainerStatuses} {
-		for _, st := range list {
-			if st.Name != t.Container {
-				continue
-			}
-			if st.State.Running == nil || (t.ContainerID != "" && st.ContainerID != t.ContainerID) {
-				return errContainerStopped
-			}
-			return nil
-		}
+	if st := containers.Status(pod, t.Container); st != nil && (st.State.Running == nil || t.ContainerID != "" && st.ContainerID != t.ContainerID) {
+		return errContainerStopped
 	}
 	return nil
 }
@@ -78,16 +71,4 @@ func goneReason(t Target, pod *corev1.Pod, err error) error {
 func killed(err error) bool {
 	var ee exec.ExitError
 	return errors.As(err, &ee) && ee.ExitStatus() == 137
-}
-
-// TargetIdentity is the pod UID and container ID a target had when it was listed.
-func TargetIdentity(pod *corev1.Pod, container string) (types.UID, string) {
-	for _, list := range [][]corev1.ContainerStatus{pod.Status.ContainerStatuses, pod.Status.InitContainerStatuses} {
-		for _, st := range list {
-			if st.Name == container {
-				return pod.UID, st.ContainerID
-			}
-		}
-	}
-	return pod.UID, ""
 }

@@ -1,4 +1,4 @@
-package collect
+package execreader
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/kubectl-caps/kubectl-caps/plugin/scan"
 	"github.com/kubectl-caps/kubectl-caps/test/fakeapi"
 )
 
@@ -24,15 +25,15 @@ func BenchmarkCollectRemote(b *testing.B) {
 		fakeapi.Objects(pods)...)
 	cfg := s.RESTConfig()
 	cs := kubernetes.NewForConfigOrDie(cfg)
-	c := &Collector{Exec: &RemoteExecutor{Config: cfg, Client: cs.CoreV1().RESTClient()}, Concurrency: DefaultConcurrency}
-	targets := make([]Target, b.N)
+	c := &Reader{Exec: &RemoteExecutor{Config: cfg, Client: cs.CoreV1().RESTClient()}, Concurrency: DefaultConcurrency}
+	targets := make([]scan.Target, b.N)
 	for i := range targets {
 		p := pods[i%len(pods)]
-		targets[i] = Target{Namespace: p.Namespace, Pod: p.Name, Container: fmt.Sprintf("c%d", i%2)}
+		targets[i] = scan.Target{Namespace: p.Namespace, Pod: p.Name, Container: fmt.Sprintf("c%d", i%2)}
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
-	for _, r := range c.Collect(context.Background(), targets, nil) {
+	for _, r := range c.Read(context.Background(), targets, nil) {
 		if r.Err != nil {
 			b.Fatal(r.Err)
 		}

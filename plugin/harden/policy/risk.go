@@ -1,4 +1,4 @@
-package harden
+package policy
 
 import "github.com/kubectl-caps/kubectl-caps/plugin/capset"
 

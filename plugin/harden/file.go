@@ -1,7 +1,8 @@
-// Package rewrite hardens whole manifest files: it finds every pod template, asks package harden
-// for each container's securityContext, and has package manifest splice the changes into the
-// file's own bytes. Files in, files out; no cluster, no disk.
-package rewrite
+// Package harden is the engine of `kubectl caps harden`: it hardens whole manifest files. It
+// finds every pod template (package workload), asks the decision policy (package policy) for each
+// container's securityContext, and has package manifest splice the changes into the file's own
+// bytes. Files in, files out; no cluster, no disk (live evidence comes through an Observer).
+package harden
 
 import (
 	"context"
@@ -9,16 +10,16 @@ import (
 	"strings"
 
 	"github.com/kubectl-caps/kubectl-caps/plugin/capset"
-	"github.com/kubectl-caps/kubectl-caps/plugin/harden"
+	"github.com/kubectl-caps/kubectl-caps/plugin/harden/policy"
 	"github.com/kubectl-caps/kubectl-caps/plugin/manifest"
 	"github.com/kubectl-caps/kubectl-caps/plugin/workload"
 )
 
 // Options are the hardening choices plus where live evidence comes from.
 type Options struct {
-	harden.Options
+	policy.Options
 	// Observer reads running pods; nil means hardening from the manifest alone.
-	Observer harden.Observer
+	Observer Observer
 	// Namespace is used to find the running pods of workloads whose manifest names none.
 	Namespace string
 }
@@ -27,7 +28,7 @@ type Options struct {
 type Result struct {
 	Output  []byte
 	Changed bool
-	Report  harden.FileReport
+	Report  FileReport
 	Patches []Patch
 }
 
@@ -55,7 +56,7 @@ func (e *Error) Error() string {
 	return b.String() + ": " + e.Msg
 }
 
-var editOptions = manifest.Options{KeyOrder: harden.KeyOrder, SameItem: sameCapability}
+var editOptions = manifest.Options{KeyOrder: policy.KeyOrder, SameItem: sameCapability}
 
 // sameCapability lets "all", "cap_net_raw" and "CAP_NET_RAW" stand for ALL and NET_RAW.
 func sameCapability(have, want string) bool {
@@ -65,7 +66,7 @@ func sameCapability(have, want string) bool {
 
 // File hardens one file (name is only used in messages and the report).
 func File(ctx context.Context, name string, data []byte, opt Options) (*Result, error) {
-	res := &Result{Report: harden.FileReport{Name: name, Workloads: []harden.WorkloadReport{}}}
+	res := &Result{Report: FileReport{Name: name, Workloads: []WorkloadReport{}}}
 	stream, err := manifest.Parse(data)
 	if err != nil {
 		if pe, ok := err.(*manifest.ParseError); ok {
@@ -116,29 +117,29 @@ func hardenDoc(ctx context.Context, file string, doc *manifest.Doc, opt Options,
 }
 
 // hardenTemplate decides every container of one pod template.
-func hardenTemplate(ctx context.Context, t workload.Template, opt Options) (harden.WorkloadReport, []manifest.Change, *Patch) {
-	wr := harden.WorkloadReport{
+func hardenTemplate(ctx context.Context, t workload.Template, opt Options) (WorkloadReport, []manifest.Change, *Patch) {
+	wr := WorkloadReport{
 		APIVersion: t.APIVersion, Kind: t.Kind, Name: t.Name, Namespace: t.Namespace,
-		Path: manifest.PathString(t.SpecPath), Containers: []harden.ContainerReport{},
+		Path: manifest.PathString(t.SpecPath), Containers: []ContainerReport{},
 	}
 	if t.Item >= 0 {
 		item := t.Item
 		wr.Item = &item
 	}
-	pod := harden.PodFrom(t.Spec)
+	pod := policy.PodFrom(t.Spec)
 	evidence, why := observe(ctx, t, opt)
 	wr.Evidence = why
 	var changes []manifest.Change
 	hardened := copySpec(t.Spec)
 	patch := newPatch(t)
 	for _, c := range t.Containers {
-		var ev *harden.Evidence
+		var ev *policy.Evidence
 		if e, ok := evidence[c.Name]; ok {
 			ev = &e
 		}
-		d := harden.Decide(pod, harden.ContainerFrom(c.Spec, c.Type), ev, opt.Options)
+		d := policy.Decide(pod, policy.ContainerFrom(c.Spec, c.Type), ev, opt.Options)
 		before, _ := c.Spec["securityContext"].(map[string]any)
-		cr := harden.ContainerReport{
+		cr := ContainerReport{
 			Name: c.Name, Type: c.Type, Skipped: d.Skipped, Before: before,
 			Capabilities: d.Capabilities, Notes: d.Notes, Warnings: d.Warnings, Evidence: ev,
 		}
@@ -147,7 +148,7 @@ func hardenTemplate(ctx context.Context, t workload.Template, opt Options) (hard
 			cr.After = after
 			if _, present := c.Spec["securityContext"]; !present || !manifest.Equal(before, after) {
 				cr.Changed = true
-				cr.Changes = harden.Changes(before, after)
+				cr.Changes = policy.Changes(before, after)
 				changes = append(changes, manifest.Change{Path: append(append([]any{}, c.Path...), "securityContext"), Want: after})
 				setContainerSC(hardened, c, after)
 				patch.add(c, before, after)
@@ -156,7 +157,7 @@ func hardenTemplate(ctx context.Context, t workload.Template, opt Options) (hard
 		wr.Containers = append(wr.Containers, cr)
 	}
 	if opt.Level != "" {
-		lr, err := harden.EvaluateLevel(opt.Level, t.Meta, hardened)
+		lr, err := policy.EvaluateLevel(opt.Level, t.Meta, hardened)
 		if err != nil {
 			wr.Error = "cannot evaluate Pod Security level: " + err.Error()
 		} else {
@@ -169,7 +170,7 @@ func hardenTemplate(ctx context.Context, t workload.Template, opt Options) (hard
 	return wr, changes, patch
 }
 
-func observe(ctx context.Context, t workload.Template, opt Options) (map[string]harden.Evidence, string) {
+func observe(ctx context.Context, t workload.Template, opt Options) (map[string]policy.Evidence, string) {
 	if opt.Observer == nil {
 		return nil, ""
 	}
@@ -177,10 +178,7 @@ func observe(ctx context.Context, t workload.Template, opt Options) (map[string]
 	if ns == "" {
 		ns = opt.Namespace
 	}
-	ev, err := opt.Observer.Observe(ctx, harden.WorkloadRef{
-		APIVersion: t.APIVersion, Kind: t.Kind, Namespace: ns, Name: t.Name,
-		TemplateMeta: t.Meta, TemplateSpec: t.Spec,
-	})
+	ev, err := opt.Observer.Observe(ctx, WorkloadRef{APIVersion: t.APIVersion, Kind: t.Kind, Namespace: ns, Name: t.Name})
 	if err != nil {
 		return nil, "no live evidence: " + err.Error()
 	}

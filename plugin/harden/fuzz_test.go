@@ -1,4 +1,4 @@
-package rewrite
+package harden
 
 import (
 	"bytes"
