@@ -2,8 +2,10 @@ package cmd
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 
+	"github.com/kubectl-caps/kubectl-caps/plugin/workload"
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	cmdutil "k8s.io/kubectl/pkg/cmd/util"
@@ -71,22 +73,6 @@ func writeCompletion(root *cobra.Command, shell string, streams genericiooptions
 	return fmt.Errorf("unsupported shell %q: use one of %s", shell, strings.Join(completionShells, ", "))
 }
 
-// workloadTypes are the resource types `show` and `harden` accept in the TYPE/NAME form, offered
-// as "TYPE/" so the next TAB completes names.
-var workloadTypes = []string{"cronjobs", "daemonsets", "deployments", "jobs", "pods", "replicasets", "statefulsets"}
-
-// workloadTypeNames are the spellings that make a bare first argument a TYPE (as in
-// `show deployments web`), after which every other argument is a name of that type.
-var workloadTypeNames = map[string]bool{
-	"pod": true, "pods": true, "po": true,
-	"deployment": true, "deployments": true, "deploy": true,
-	"statefulset": true, "statefulsets": true, "sts": true,
-	"daemonset": true, "daemonsets": true, "ds": true,
-	"replicaset": true, "replicasets": true, "rs": true,
-	"job": true, "jobs": true,
-	"cronjob": true, "cronjobs": true, "cj": true,
-}
-
 // outputFormats are offered for -o on the commands that have it, unless the command registered
 // its own completion (which then wins, as harden's does).
 var outputFormats = map[string][]string{
@@ -151,7 +137,7 @@ func registerFlagCompletion(c *cobra.Command, flag string, fn cobra.CompletionFu
 func workloadArgsCompletion(f cmdutil.Factory) cobra.CompletionFunc {
 	return func(_ *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
 		directive := cobra.ShellCompDirectiveNoFileComp
-		if len(args) > 0 && workloadTypeNames[args[0]] {
+		if len(args) > 0 && workload.IsTypeName(args[0]) {
 			return cmdutil.Difference(completion.CompGetResource(f, args[0], toComplete), args[1:]), directive
 		}
 		if slash := strings.Index(toComplete, "/"); slash >= 0 {
@@ -167,11 +153,15 @@ func workloadArgsCompletion(f cmdutil.Factory) cobra.CompletionFunc {
 			// Only "TYPE/" choices left: let the next TAB go on to the name without a space.
 			directive |= cobra.ShellCompDirectiveNoSpace
 		}
-		for _, kind := range workloadTypes {
-			if strings.HasPrefix(kind, toComplete) {
-				comps = append(comps, kind+"/")
+		// Offered as "TYPE/" so the next TAB completes names.
+		var types []string
+		for _, k := range workload.Kinds {
+			if strings.HasPrefix(k.Resource, toComplete) {
+				types = append(types, k.Resource+"/")
 			}
 		}
+		sort.Strings(types)
+		comps = append(comps, types...)
 		return comps, directive
 	}
 }

@@ -66,7 +66,7 @@ func completionFactory(t *testing.T) *cmdtesting.TestFactory {
 func TestWorkloadArgsCompletion(t *testing.T) {
 	tf := completionFactory(t)
 	complete := workloadArgsCompletion(tf)
-	allTypes := []string{"cronjobs/", "daemonsets/", "deployments/", "jobs/", "pods/", "replicasets/", "statefulsets/"}
+	allTypes := []string{"cronjobs/", "daemonsets/", "deployments/", "jobs/", "pods/", "replicasets/", "replicationcontrollers/", "statefulsets/"}
 
 	tests := []struct {
 		name          string
@@ -155,7 +155,7 @@ func TestRegisterCompletions(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"show", ""}, "db-0\ncronjobs/\ndaemonsets/\ndeployments/\njobs/\npods/\nreplicasets/\nstatefulsets/\nweb-1\nweb-2\n:4\n"},
+		{[]string{"show", ""}, "db-0\ncronjobs/\ndaemonsets/\ndeployments/\njobs/\npods/\nreplicasets/\nreplicationcontrollers/\nstatefulsets/\nweb-1\nweb-2\n:4\n"},
 		{[]string{"show", "-n", ""}, "default\nprod\n:4\n"},
 		{[]string{"show", "--namespace", "p"}, "prod\n:4\n"},
 		{[]string{"show", "web-1", "--context", ""}, "dev\nprod\n:4\n"},

@@ -21,6 +21,7 @@ import (
 	"github.com/kubectl-caps/kubectl-caps/plugin/printer"
 	"github.com/kubectl-caps/kubectl-caps/plugin/report"
 	"github.com/kubectl-caps/kubectl-caps/plugin/scan"
+	"github.com/kubectl-caps/kubectl-caps/plugin/workload"
 )
 
 var showExample = templates.Examples(`
@@ -79,9 +80,9 @@ func NewCmdShow(f cmdutil.Factory, streams genericiooptions.IOStreams) *cobra.Co
 			effective, privilege escalation left open, processes that raised or dropped capabilities.
 
 			Targets resolve like kubectl get: no argument means every pod in the namespace; NAME is
-			a pod; TYPE/NAME may be a pod, deployment, statefulset, daemonset, replicaset, job,
-			cronjob (its jobs' pods) or replicationcontroller. show never changes the cluster: it
-			only reads pods and nodes and creates exec sessions.`),
+			a pod; TYPE/NAME may be ` + kindList() + ` (a cronjob's pods are its jobs'
+			pods). show never changes the cluster: it only reads pods and nodes and creates exec
+			sessions.`),
 		Example: showExample,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := o.Complete(f, cmd, args); err != nil {
@@ -126,6 +127,19 @@ func (o *ShowOptions) Complete(f cmdutil.Factory, cmd *cobra.Command, args []str
 		o.isTerminal = isTerminal(fi)
 	}
 	return nil
+}
+
+// kindList names the kinds show reads, for its help: "pod (po), deployment (deploy), ...".
+func kindList() string {
+	var parts []string
+	for _, k := range workload.Kinds {
+		p := k.Aliases[0]
+		if short := k.Aliases[len(k.Aliases)-1]; short != p {
+			p += " (" + short + ")"
+		}
+		parts = append(parts, p)
+	}
+	return strings.Join(parts, ", ")
 }
 
 // isResourceType asks the REST mapper whether s names a resource type ("deploy", "pods").

@@ -42,7 +42,7 @@ func (f *fakeExec) Exec(ctx context.Context, ns, pod, ctr string, argv []string,
 	return f.answer(scan.Target{Namespace: ns, Pod: pod, Container: ctr}, argv, stdout)
 }
 
-var missing = errors.New(`OCI runtime exec failed: exec failed: unable to start container process: exec: "sh": executable file not found in $PATH: unknown`)
+var errMissing = errors.New(`OCI runtime exec failed: exec failed: unable to start container process: exec: "sh": executable file not found in $PATH: unknown`)
 
 const goodStatus = "Name:\tx\nPid:\t1\nPPid:\t0\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nCapInh:\t0000000000000000\n" +
 	"CapPrm:\t00000000a80425fb\nCapEff:\t00000000a80425fb\nCapBnd:\t00000000a80425fb\nCapAmb:\t0000000000000000\nNoNewPrivs:\t0\nSeccomp:\t0\n"
@@ -51,12 +51,12 @@ func TestFallbackOrder(t *testing.T) {
 	f := &fakeExec{answer: func(t scan.Target, argv []string, stdout io.Writer) error {
 		switch {
 		case argv[0] == "/bin/sh":
-			return missing
+			return errMissing
 		case argv[0] == "cat" && t.Pod == "has-cat":
 			io.WriteString(stdout, goodStatus)
 			return nil
 		}
-		return missing
+		return errMissing
 	}}
 	c := &Reader{Exec: f}
 	res := c.Read(context.Background(), []scan.Target{{Pod: "has-cat"}, {Pod: "nothing"}, {Pod: "hostpid", HostPID: true}}, nil)
@@ -97,7 +97,7 @@ func TestNoFallbackOnOtherErrors(t *testing.T) {
 func TestConcurrencyIsBounded(t *testing.T) {
 	f := &fakeExec{answer: func(scan.Target, []string, io.Writer) error {
 		time.Sleep(5 * time.Millisecond)
-		return missing
+		return errMissing
 	}}
 	targets := make([]scan.Target, 60)
 	var done atomic.Int32
@@ -133,7 +133,7 @@ func TestTimeoutAndBound(t *testing.T) {
 func TestGarbageFloodDoesNotFallBack(t *testing.T) {
 	f := &fakeExec{answer: func(t scan.Target, argv []string, stdout io.Writer) error {
 		if argv[0] != "/bin/sh" {
-			return missing
+			return errMissing
 		}
 		for i := 0; i < 1000; i++ {
 			stdout.Write([]byte("\x1b]0;title\x07\x00\x00garbage\n"))
@@ -163,7 +163,7 @@ func TestCancelStopsFeeding(t *testing.T) {
 		if n.Add(1) == 3 {
 			cancel()
 		}
-		return missing
+		return errMissing
 	}}
 	res := (&Reader{Exec: f, Concurrency: 1}).Read(ctx, make([]scan.Target, 100), nil)
 	cancelled := 0

@@ -14,17 +14,6 @@ import (
 	"github.com/kubectl-caps/kubectl-caps/plugin/termsafe"
 )
 
-// Stable finding IDs.
-const (
-	Privileged          = "privileged"
-	RuntimeDefaultsKept = "runtime-defaults-kept"
-	AddedNotEffective   = "added-not-effective"
-	EscalationPossible  = "escalation-possible"
-	LiveDiffersFromSpec = "live-differs-from-spec"
-	SeccompUnconfined   = "seccomp-unconfined"
-	NameIgnored         = "capability-name-ignored"
-)
-
 // maxListed bounds how many processes one finding names.
 const maxListed = 5
 
@@ -52,7 +41,7 @@ func Evaluate(in Input) []report.Finding {
 		add(Privileged, "privileged: true grants every capability of the node (%d), all host devices and no default seccomp profile", p.Full.Len())
 	}
 	if !d.Privileged {
-		if kept := p.Granted.Intersect(p.Default); !kept.Empty() && !contains(d.Drop, "ALL") {
+		if kept := p.Granted.Intersect(p.Default); !kept.Empty() && !containsAll(d.Drop) {
 			add(RuntimeDefaultsKept, "the runtime's %d default capabilities were never dropped (%d still granted: %s); privileged: false does not remove them, drop: [ALL] does",
 				p.Default.Len(), kept.Len(), kept)
 		}
@@ -62,7 +51,7 @@ func Evaluate(in Input) []report.Finding {
 	}
 
 	// Added capabilities that a non-root user cannot use.
-	addedSet, _, _ := parseQuiet(d.Add)
+	added := addedSet(d.Add)
 	uid, uidKnown := p.UID, p.UIDKnown
 	eff, bnd := p.Eff, p.Bnd
 	if in.Main != nil && in.Main.HasIDs && !in.LiveIsExec {
@@ -70,7 +59,7 @@ func Evaluate(in Input) []report.Finding {
 		eff, bnd = in.Main.Eff, in.Main.Bnd
 	}
 	if uidKnown && uid != 0 && !d.Privileged {
-		if lost := addedSet.Intersect(p.Granted).Minus(eff); !lost.Empty() {
+		if lost := added.Intersect(p.Granted).Minus(eff); !lost.Empty() {
 			where := "only in the bounding set"
 			if !bnd.Intersect(lost).Empty() && bnd.Intersect(lost) != lost {
 				where = "not in the effective set"
@@ -156,27 +145,24 @@ func delta(want, live capset.Set) string {
 	return strings.Join(s, " ")
 }
 
-func contains(list []string, want string) bool {
+// containsAll applies the runtime's rule for the ALL keyword (capset.IsAll).
+func containsAll(list []string) bool {
 	for _, n := range list {
-		if strings.EqualFold(n, want) {
+		if capset.IsAll(n) {
 			return true
 		}
 	}
 	return false
 }
 
-// parseQuiet parses names, skipping ALL and unparseable ones (reported elsewhere).
-func parseQuiet(list []string) (capset.Set, bool, error) {
+// addedSet is what the runtime adds from a list: the names it applies (capset.RuntimeName);
+// ALL and ignored names are reported elsewhere.
+func addedSet(list []string) capset.Set {
 	var s capset.Set
-	all := false
 	for _, n := range list {
-		if strings.EqualFold(n, "ALL") {
-			all = true
-			continue
-		}
-		if c, err := capset.ParseName(n); err == nil {
+		if c, ok := capset.RuntimeName(n); ok {
 			s = s.With(c)
 		}
 	}
-	return s, all, nil
+	return s
 }

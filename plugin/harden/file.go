@@ -58,7 +58,9 @@ func (e *Error) Error() string {
 
 var editOptions = manifest.Options{KeyOrder: policy.KeyOrder, SameItem: sameCapability}
 
-// sameCapability lets "all", "cap_net_raw" and "CAP_NET_RAW" stand for ALL and NET_RAW.
+// sameCapability lets "all", "cap_net_raw" and "CAP_NET_RAW" stand for ALL and NET_RAW where
+// the editor respells an entry in place (keeping its comments); what the runtime made of the old
+// spelling is the policy's to report.
 func sameCapability(have, want string) bool {
 	n, _ := capset.Normalize(have)
 	return n == want

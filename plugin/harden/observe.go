@@ -20,10 +20,3 @@ type WorkloadRef struct {
 type Observer interface {
 	Observe(ctx context.Context, w WorkloadRef) (map[string]policy.Evidence, error)
 }
-
-// ObserverFunc adapts a function to Observer.
-type ObserverFunc func(ctx context.Context, w WorkloadRef) (map[string]policy.Evidence, error)
-
-func (f ObserverFunc) Observe(ctx context.Context, w WorkloadRef) (map[string]policy.Evidence, error) {
-	return f(ctx, w)
-}

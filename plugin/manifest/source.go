@@ -140,7 +140,6 @@ func (s *source) firstChar(line int) byte {
 	return 0
 }
 
-func (s *source) blank(line int) bool   { return s.firstChar(line) == 0 }
 func (s *source) comment(line int) bool { return s.firstChar(line) == '#' }
 
 // column is the 0-based character column of off within its line.

@@ -111,12 +111,3 @@ func parseOne(b []byte) (*yaml.Node, error) {
 	}
 	return doc.Content[0], nil
 }
-
-// Bytes joins the pieces back into a file.
-func (s *Stream) Bytes() []byte {
-	var b bytes.Buffer
-	for _, d := range s.Docs {
-		b.Write(d.Raw)
-	}
-	return b.Bytes()
-}

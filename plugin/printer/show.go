@@ -12,6 +12,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/kubectl-caps/kubectl-caps/plugin/capset"
+	"github.com/kubectl-caps/kubectl-caps/plugin/findings"
 	"github.com/kubectl-caps/kubectl-caps/plugin/report"
 	"github.com/kubectl-caps/kubectl-caps/plugin/termsafe"
 )
@@ -185,35 +186,12 @@ func explain(w io.Writer, r *report.Report, o Options) error {
 	for id := range counts {
 		ids = append(ids, id)
 	}
-	sort.Slice(ids, func(i, j int) bool { return findingOrder(ids[i]) < findingOrder(ids[j]) })
+	sort.Slice(ids, func(i, j int) bool { return findings.Rank(ids[i]) < findings.Rank(ids[j]) })
 	fmt.Fprintln(w, "\nFindings (--explain for each container's details):")
 	for _, id := range ids {
-		fmt.Fprintf(w, "  %-24s %3d  %s\n", id, counts[id], Legend[id])
+		fmt.Fprintf(w, "  %-24s %3d  %s\n", id, counts[id], findings.Legend(id))
 	}
 	return nil
-}
-
-// Legend explains each finding ID in one line.
-var Legend = map[string]string{
-	"privileged":              "privileged: true gives every capability of the node",
-	"runtime-defaults-kept":   "the runtime's default capabilities were never dropped (privileged: false keeps them)",
-	"capability-name-ignored": "a capability name the runtime will not apply (CAP_ prefix or unknown)",
-	"added-not-effective":     "capabilities added for a non-root user land only in the bounding set: not effective",
-	"escalation-possible":     "no_new_privs is off and the bounding set is not empty (allowPrivilegeEscalation)",
-	"live-differs-from-spec":  "a process holds other capabilities than the spec predicts (raised or dropped)",
-	"seccomp-unconfined":      "no seccomp filter: every syscall is allowed",
-}
-
-var order = []string{"privileged", "runtime-defaults-kept", "capability-name-ignored", "added-not-effective",
-	"escalation-possible", "live-differs-from-spec", "seccomp-unconfined"}
-
-func findingOrder(id string) int {
-	for i, o := range order {
-		if o == id {
-			return i
-		}
-	}
-	return len(order)
 }
 
 // DeclaredSummary is a compact form of the securityContext's capability part:
@@ -224,7 +202,7 @@ func DeclaredSummary(d report.Declared) string {
 	}
 	var parts []string
 	for _, n := range d.Drop {
-		if strings.EqualFold(n, "ALL") {
+		if capset.IsAll(n) {
 			parts = append(parts, "drop ALL")
 		} else {
 			parts = append(parts, "-"+n)
@@ -287,10 +265,4 @@ func dash(s string) string {
 		return "-"
 	}
 	return s
-}
-
-// ErrorLine is an error as one sanitized line for stderr.
-func ErrorLine(err error) string {
-	s, _, _ := strings.Cut(err.Error(), "\n")
-	return termsafe.Clip(termsafe.Clean(s), 600)
 }

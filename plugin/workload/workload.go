@@ -6,15 +6,8 @@ package workload
 import (
 	"strings"
 
+	"github.com/kubectl-caps/kubectl-caps/plugin/containers"
 	"go.yaml.in/yaml/v3"
-)
-
-// Container types, as the report names them.
-const (
-	TypeContainer = "container"
-	TypeInit      = "init"
-	TypeSidecar   = "sidecar" // an init container with restartPolicy: Always
-	TypeEphemeral = "ephemeral"
 )
 
 // Template is one pod template and the object that holds it.
@@ -140,14 +133,12 @@ func find(n *yaml.Node, path []any, item int, out *[]Template, depth int) {
 				c.Name, _ = cs["name"].(string)
 				switch list {
 				case "initContainers":
-					c.Type = TypeInit
-					if rp, _ := cs["restartPolicy"].(string); rp == "Always" {
-						c.Type = TypeSidecar
-					}
+					rp, _ := cs["restartPolicy"].(string)
+					c.Type = containers.InitType(rp)
 				case "ephemeralContainers":
-					c.Type = TypeEphemeral
+					c.Type = containers.Ephemeral
 				default:
-					c.Type = TypeContainer
+					c.Type = containers.Regular
 				}
 				t.Containers = append(t.Containers, c)
 			}

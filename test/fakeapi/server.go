@@ -148,13 +148,6 @@ func (s *Server) SetAuthorizer(a Authorizer) {
 	s.mu.Unlock()
 }
 
-// SetRefuseWebSocket switches WebSocket exec off or on.
-func (s *Server) SetRefuseWebSocket(refuse bool) {
-	s.mu.Lock()
-	s.refuseWS = refuse
-	s.mu.Unlock()
-}
-
 func (s *Server) serveHTTP(w http.ResponseWriter, req *http.Request) {
 	// The WebSocket library logs through the request's logger every connection the server closes
 	// while it is reading, which is every exec; the real API server is as noisy, tests need not be.

@@ -92,6 +92,7 @@ func Decide(pod Pod, c Container, ev *Evidence, opt Options) Decision {
 	}
 
 	d.Drop = []string{"ALL"}
+	ignoredDropAll(c.SC.Drop, &d)
 	d.Add = addList(c, needs, opt, &d)
 
 	uid := c.SC.RunAsUser
@@ -196,11 +197,11 @@ func observedNeeds(ev *Evidence, d *Decision, addNeed func(string, string, strin
 func addList(c Container, needs map[string][]need, opt Options, d *Decision) []string {
 	var out []string
 	seen := map[string]bool{}
-	// plainly records capabilities written at least once without the CAP_ prefix.
-	plainly := map[string]bool{}
+	// applied records capabilities the runtime applied from at least one spelling of the list.
+	applied := map[string]bool{}
 	for _, raw := range c.SC.Add {
-		if n, _ := capsetNormalize(raw); !strings.HasPrefix(strings.ToUpper(strings.TrimSpace(raw)), "CAP_") {
-			plainly[n] = true
+		if n, _ := capsetNormalize(raw); runtimeApplies(raw) {
+			applied[n] = true
 		}
 	}
 	for _, raw := range c.SC.Add {
@@ -222,9 +223,10 @@ func addList(c Container, needs map[string][]need, opt Options, d *Decision) []s
 		default:
 			d.Capabilities = append(d.Capabilities, CapReason{name, ActionKept, SourceManifest, "added by the manifest (--strict removes capabilities without evidence)"})
 		}
-		if known && name != "ALL" && !plainly[name] {
-			// containerd and CRI-O prefix CAP_ themselves: "CAP_X" became CAP_CAP_X and was dropped
-			// without a word, so the workload has been running without it.
+		if known && !applied[name] {
+			// containerd and CRI-O prefix CAP_ themselves: "CAP_X" became CAP_CAP_X (and
+			// "CAP_ALL" CAP_CAP_ALL) and was dropped without a word, so the workload has been
+			// running without it.
 			d.Warnings = append(d.Warnings, fmt.Sprintf("%q was ignored by containerd and CRI-O (they add the CAP_ prefix themselves); written %s it takes effect for the first time: the workload ran without it so far, --strict removes it", raw, name))
 		}
 		if known && dangerous[name] != "" {
@@ -274,13 +276,37 @@ func capsetNormalize(raw string) (string, bool) {
 	return name, ok
 }
 
+// hasAll applies the runtime's rule for the ALL keyword (capset.IsAll): drop: [CAP_ALL] dropped
+// nothing.
 func hasAll(drop []string) bool {
 	for _, d := range drop {
-		if n, _ := capset.Normalize(d); n == "ALL" {
+		if capset.IsAll(d) {
 			return true
 		}
 	}
 	return false
+}
+
+// runtimeApplies reports whether containerd and CRI-O apply an add or drop entry as written.
+func runtimeApplies(raw string) bool {
+	if capset.IsAll(raw) {
+		return true
+	}
+	_, ok := capset.RuntimeName(raw)
+	return ok
+}
+
+// ignoredDropAll explains a drop list that meant ALL in a spelling the runtime ignores.
+func ignoredDropAll(drop []string, d *Decision) {
+	if hasAll(drop) {
+		return
+	}
+	for _, raw := range drop {
+		if n, _ := capset.Normalize(raw); n == "ALL" {
+			d.Warnings = append(d.Warnings, fmt.Sprintf("drop: %q was ignored by containerd and CRI-O (they add the CAP_ prefix themselves): the runtime's default capabilities stayed; written ALL they are dropped for the first time", raw))
+			return
+		}
+	}
 }
 
 // escalation decides allowPrivilegeEscalation. false sets no_new_privs, which is free for

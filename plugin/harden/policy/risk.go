@@ -33,9 +33,6 @@ var dangerous = map[string]string{
 // risky reports whether adding name goes beyond what Pod Security baseline allows.
 func risky(name string) bool { return !baselineCaps[name] }
 
-// restrictedCaps is what Pod Security "restricted" lets a container add.
-var restrictedCaps = map[string]bool{"NET_BIND_SERVICE": true}
-
 func capOf(name string) (capset.Cap, bool) {
 	c, err := capset.ParseName(name)
 	return c, err == nil
