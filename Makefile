@@ -60,7 +60,7 @@ lint: $(STATICCHECK) $(DEADCODE)
 tidy-check:
 	$(GO) mod tidy && git diff --exit-code go.mod go.sum
 
-# Short fuzzing of every parser (issue 7): each target for FUZZTIME. New crashers land in the
+# Short fuzzing of every parser: each target for FUZZTIME. New crashers land in the
 # package's testdata/fuzz/ and then run as regular tests in `make unit`.
 FUZZTIME ?= 10s
 FUZZ_TARGETS := plugin/reading:FuzzParseStatus plugin/reading:FuzzParseCapsh \
@@ -75,21 +75,21 @@ fuzz:
 	done
 
 # End-to-end suite on a real single-node cluster (Linux, root, ~7 min cold build of the Kubernetes
-# binaries, cached in /var/tmp/kubectl-caps-e2e). See README.md, "End-to-end tests".
+# binaries, cached in /var/tmp/kubectl-caps-e2e). See CONTRIBUTING.md and test/e2e/README.md.
 e2e: build
 	$(GO) vet -tags e2e ./test/e2e/
 	test/e2e/run.sh
 
-# Speed at scale (issue 6): every package's Go benchmarks, then `show -A -o json` as a subprocess
+# Speed at scale: every package's Go benchmarks, then `show -A -o json` as a subprocess
 # against test/fakeapi holding 1,000 / 5,000 / 10,000 containers whose execs answer after 50 ms.
-# Results and how to read them: README "Performance". E.g. BENCH_SCALE_FLAGS='-containers 1000 -v'.
+# Results and how to read them: docs/performance.md. E.g. BENCH_SCALE_FLAGS='-containers 1000 -v'.
 BENCH_SCALE_FLAGS ?=
 .PHONY: bench-real
 bench: build
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 	$(GO) run ./test/bench/scale -bin $(BIN) $(BENCH_SCALE_FLAGS)
 
-# The same comparison on the real local cluster (../shared/cluster up, KUBECONFIG set).
+# The same comparison on the real local cluster (test/e2e/cluster/up.sh, KUBECONFIG set).
 bench-real: build
 	test/bench/real-cluster.sh
 
