@@ -180,7 +180,7 @@ func (o *HardenOptions) Run(ctx context.Context) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	inputs, failed := o.readInputs(ctx)
+	inputs, failed := o.readInputs()
 	opts := harden.Options{Options: o.Options, Namespace: o.namespace}
 	if o.Observe {
 		opts.Observer = o.observer

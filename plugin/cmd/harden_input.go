@@ -1,7 +1,6 @@
 package cmd
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"io/fs"
@@ -32,9 +31,9 @@ type input struct {
 
 // readInputs reads every -f (or the live objects). A file that cannot be read is reported and
 // skipped; failed says so.
-func (o *HardenOptions) readInputs(ctx context.Context) (inputs []input, failed bool) {
+func (o *HardenOptions) readInputs() (inputs []input, failed bool) {
 	if len(o.args) > 0 {
-		return o.readLive(ctx)
+		return o.readLive()
 	}
 	for _, f := range o.Filenames {
 		if f == "-" {
@@ -134,7 +133,7 @@ func readBounded(r io.Reader, name string) ([]byte, error) {
 
 // readLive fetches the named objects and turns each into a clean manifest. Nothing is written
 // to the cluster.
-func (o *HardenOptions) readLive(ctx context.Context) (inputs []input, failed bool) {
+func (o *HardenOptions) readLive() (inputs []input, failed bool) {
 	r := o.f.NewBuilder().
 		Unstructured().
 		NamespaceParam(o.namespace).DefaultNamespace().

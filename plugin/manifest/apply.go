@@ -95,7 +95,7 @@ func (e *editor) change(root *yaml.Node, path []any, want any) error {
 		if n.Kind == yaml.AliasNode {
 			return e.reconcileAt(n, path[:i], want, sl)
 		}
-		next, nsl, err := e.step(n, seg, sl)
+		next, nsl, err := e.step(n, seg)
 		if err != nil {
 			return err
 		}
@@ -118,7 +118,7 @@ func (e *editor) reconcileAt(n *yaml.Node, path []any, want any, sl slot) error 
 
 // step finds the child of n named by seg, explicitly written (not merged, not through an
 // alias), and the slot it sits in; nil when there is none.
-func (e *editor) step(n *yaml.Node, seg any, parent slot) (*yaml.Node, slot, error) {
+func (e *editor) step(n *yaml.Node, seg any) (*yaml.Node, slot, error) {
 	flow := n.Style&yaml.FlowStyle != 0
 	switch s := seg.(type) {
 	case string:
@@ -138,7 +138,7 @@ func (e *editor) step(n *yaml.Node, seg any, parent slot) (*yaml.Node, slot, err
 				}
 				return v, e.flowSlot(n, ks), nil
 			}
-			sl, err := e.valueSlot(k, parent)
+			sl, err := e.valueSlot(k)
 			return v, sl, err
 		}
 	case int:
@@ -211,7 +211,7 @@ func (e *editor) refreshAliases(root *yaml.Node, want any) error {
 				if k.Kind != yaml.ScalarNode {
 					continue
 				}
-				child, csl, err := e.step(n, k.Value, sl)
+				child, csl, err := e.step(n, k.Value)
 				if err != nil || child == nil {
 					continue
 				}
@@ -221,7 +221,7 @@ func (e *editor) refreshAliases(root *yaml.Node, want any) error {
 			}
 		case yaml.SequenceNode:
 			for i := range n.Content {
-				child, csl, err := e.step(n, i, sl)
+				child, csl, err := e.step(n, i)
 				if err != nil || child == nil {
 					continue
 				}

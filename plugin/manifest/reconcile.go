@@ -61,7 +61,7 @@ func (e *editor) reconcile(n *yaml.Node, want any, sl slot) error {
 	case map[string]any:
 		if n.Kind == yaml.MappingNode && n.Tag == "!!map" {
 			if n.Style&yaml.FlowStyle != 0 {
-				return e.flowMap(n, w, have, sl)
+				return e.flowMap(n, w, have)
 			}
 			return e.blockMap(n, w, have, sl)
 		}
@@ -151,7 +151,7 @@ func (e *editor) blockMap(n *yaml.Node, want map[string]any, have any, sl slot) 
 			}
 			continue
 		}
-		vs, err := e.valueSlot(k, sl)
+		vs, err := e.valueSlot(k)
 		if err != nil {
 			return err
 		}
@@ -180,7 +180,7 @@ func (e *editor) blockMap(n *yaml.Node, want map[string]any, have any, sl slot) 
 }
 
 // valueSlot describes where the value of block mapping key k sits.
-func (e *editor) valueSlot(k *yaml.Node, parent slot) (slot, error) {
+func (e *editor) valueSlot(k *yaml.Node) (slot, error) {
 	ks, err := e.src.contentStart(k)
 	if err != nil {
 		return slot{}, err
@@ -210,7 +210,7 @@ func (e *editor) deleteBlockEntry(k, v *yaml.Node) error {
 	return nil
 }
 
-func (e *editor) flowMap(n *yaml.Node, want map[string]any, have any, sl slot) error {
+func (e *editor) flowMap(n *yaml.Node, want map[string]any, have any) error {
 	open, closeEnd, multi, err := e.flowBounds(n)
 	if err != nil {
 		return err
@@ -222,7 +222,7 @@ func (e *editor) flowMap(n *yaml.Node, want map[string]any, have any, sl slot) e
 		}
 		wv, ok := want[k.Value]
 		if !ok {
-			if err := e.deleteFlowEntry(k, v, i == 0, i+2 >= len(n.Content)); err != nil {
+			if err := e.deleteFlowEntry(k, v, i == 0); err != nil {
 				return err
 			}
 			continue
@@ -302,7 +302,7 @@ func (e *editor) flowAppend(lastNode *yaml.Node, lastEnd, closeEnd int, multi bo
 }
 
 // deleteFlowEntry removes one entry (from start to end) of a flow collection with its comma.
-func (e *editor) deleteFlowEntry(k, v *yaml.Node, first, last bool) error {
+func (e *editor) deleteFlowEntry(k, v *yaml.Node, first bool) error {
 	st, err := e.src.pos(k)
 	if err != nil {
 		return err
@@ -311,10 +311,10 @@ func (e *editor) deleteFlowEntry(k, v *yaml.Node, first, last bool) error {
 	if err != nil {
 		return err
 	}
-	return e.deleteFlowSpan(st, end, first, last)
+	return e.deleteFlowSpan(st, end, first)
 }
 
-func (e *editor) deleteFlowSpan(st, end int, first, last bool) error {
+func (e *editor) deleteFlowSpan(st, end int, first bool) error {
 	after := e.src.skipGap(end)
 	if after < len(e.src.b) && e.src.b[after] == ',' {
 		end = after + 1
@@ -440,7 +440,7 @@ func (e *editor) deleteItem(n *yaml.Node, i int, flow bool) error {
 		if err != nil {
 			return err
 		}
-		return e.deleteFlowSpan(st, end, i == 0, i == len(n.Content)-1)
+		return e.deleteFlowSpan(st, end, i == 0)
 	}
 	dash, err := e.src.dash(it)
 	if err != nil {
