@@ -222,10 +222,10 @@ static __always_inline s32 syscall_of_kprobe(struct task_struct *task, u8 *flags
 {
 	unsigned int tflags = 0;
 	core_read(tflags, task, flags);
-	// bpf_task_pt_regs exists from Linux 5.15; the branch is removed at load time where it does
-	// not, and the syscall is then unknown.
+	// bpf_task_pt_regs exists from Linux 5.15 (and wants a typed task: bpf_get_current_task_btf,
+	// 5.11); the branch is removed at load time where it does not, and the syscall is then unknown.
 	if (!(tflags & PF_KTHREAD) && core_enum_exists(enum bpf_func_id, BPF_FUNC_task_pt_regs)) {
-		struct pt_regs *regs = bpf_task_pt_regs(task);
+		struct pt_regs *regs = bpf_task_pt_regs(bpf_get_current_task_btf());
 		s64 nr = -1;
 #if defined(__TARGET_ARCH_x86)
 		core_read(nr, regs, orig_ax);

@@ -41,6 +41,11 @@ const (
 	// RuntimeSetup: runc's own processes set the container up inside its cgroup before the
 	// entrypoint's execve (mounts, pivot_root, capset...): the runtime's needs, not the workload's.
 	RuntimeSetup NoiseReason = "runtime-setup"
+	// AskedOnEveryCall: the kernel asks for the capability on every call of a syscall to decide a
+	// limit that matters only in a rare case: cap_capset asks CAP_SETPCAP on every capset, and
+	// needs it only to raise inheritable capabilities beyond the permitted set (a process dropping
+	// its capabilities does not).
+	AskedOnEveryCall NoiseReason = "asked-on-every-call"
 	// PathProbing: a denied DAC_OVERRIDE/DAC_READ_SEARCH from generic_permission is asked only after
 	// the file mode already refused (search paths, probing): low signal. A granted one is a need.
 	PathProbing NoiseReason = "path-probing"
@@ -142,6 +147,9 @@ func Classify(c capcheck.Check, arch string) Result {
 	if why, ok := overlayfsAsker(r.Asker, fns); ok {
 		return noise(BorrowedCredentials, why)
 	}
+	if everyCall[BaseName(r.Asker)] == c.Cap && c.Cap != 0 {
+		return noise(AskedOnEveryCall, c.Cap.Name()+" asked by "+r.Asker+" on every call"+from(r)+"; needed only to raise inheritable capabilities beyond the permitted set")
+	}
 	if c.Denied && (c.Cap == dacOverride || c.Cap == dacReadSearch) && r.Asker == "generic_permission" {
 		return noise(PathProbing, "denied "+c.Cap.Name()+" from generic_permission: asked only after the file mode refused (path probing)")
 	}
@@ -156,7 +164,11 @@ func Classify(c capcheck.Check, arch string) Result {
 	return r
 }
 
+// everyCall maps a function that asks unconditionally to the capability it asks.
+var everyCall = map[string]capset.Cap{"cap_capset": setpcap, "cap_inh_is_capped": setpcap}
+
 const (
+	setpcap       = capset.Cap(8)
 	dacOverride   = capset.Cap(1)
 	dacReadSearch = capset.Cap(2)
 	sysAdmin      = capset.Cap(21)

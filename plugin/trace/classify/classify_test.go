@@ -164,6 +164,14 @@ func TestClassify(t *testing.T) {
 			stack: stack("security_capable", "capable_wrt_inode_uidgid", "setattr_prepare"),
 			kind:  Need, asker: "setattr_prepare", sysName: "fchownat"},
 
+		// asked on every call
+		{name: "capset by the workload asks SETPCAP every time", cap: "SETPCAP", syscall: 126,
+			stack: stack("cap_capset", "security_capset", "__do_sys_capset"),
+			kind:  Noise, noise: AskedOnEveryCall, asker: "cap_capset", sysName: "capset"},
+		{name: "SETPCAP elsewhere (PR_CAPBSET_DROP) is a need", cap: "SETPCAP", syscall: 157,
+			stack: stack("security_capable", "ns_capable", "cap_task_prctl", "__do_sys_prctl"),
+			kind:  Need, asker: "cap_task_prctl", sysName: "prctl"},
+
 		// path probing
 		{name: "denied DAC_OVERRIDE from generic_permission", cap: "DAC_OVERRIDE", denied: true, syscall: openat,
 			stack: stack("security_capable", "capable_wrt_inode_uidgid", "generic_permission", "inode_permission"),

@@ -24,6 +24,7 @@ var noiseExplanations = map[classify.NoiseReason]string{
 	classify.BorrowedCredentials: "checked against credentials the kernel substituted for the process's own (overlayfs acts with the mounter's): dropping the capability from the container changes nothing for them",
 	classify.OtherCredentials:    "checked against another task's credentials, not this process's",
 	classify.RuntimeSetup:        "made by runc's own processes while setting the container up, before the entrypoint ran",
+	classify.AskedOnEveryCall:    "asked by the kernel on every call of a syscall to decide a limit that rarely applies (CAP_SETPCAP on every capset: needed only to raise inheritable capabilities beyond the permitted set)",
 	classify.PathProbing:         "denied DAC_OVERRIDE/DAC_READ_SEARCH from generic_permission, asked only after the file mode refused (path probing)",
 }
 
@@ -97,7 +98,7 @@ func Summarize(meta Meta, snap capcheck.Snapshot, checks []capcheck.Check) Conta
 	sortRecords(c.Records)
 	c.Used = capabilities(used, "used")
 	c.Denied = capabilities(denied, "refused")
-	for _, r := range []classify.NoiseReason{classify.NonAuditing, classify.BorrowedCredentials, classify.OtherCredentials, classify.RuntimeSetup, classify.PathProbing} {
+	for _, r := range []classify.NoiseReason{classify.NonAuditing, classify.BorrowedCredentials, classify.OtherCredentials, classify.RuntimeSetup, classify.AskedOnEveryCall, classify.PathProbing} {
 		if n := noise[r]; n != nil {
 			c.Noise = append(c.Noise, Noise{Reason: string(r), Count: n.count, Capabilities: n.caps.Names(), Explanation: noiseExplanations[r]})
 		}
