@@ -43,6 +43,7 @@ func TestMain(m *testing.M) {
 //     (security_vm_enough_memory_mm), reading /proc/PID/stat of another uid's process
 //     (ns_capable_noaudit from __ptrace_may_access).
 //   - "outsider": the same chown, without joining any target cgroup.
+//   - "close": start a tracer, close it after 2 s, live 3 s more (for bpftool from outside).
 //   - "tracer": start a tracer, print "ready", and wait to be killed.
 func helperMain(what string) error {
 	switch what {
@@ -80,6 +81,19 @@ func helperMain(what string) error {
 		return nil
 	case "outsider":
 		return chownFile(filepath.Join(os.Getenv("CAPSTRACE_DIR"), "outsider"))
+	case "close": // for a look from outside (bpftool): attached for 2 s, then closed for 3 s
+		tr, err := Start(Options{})
+		if err != nil {
+			return err
+		}
+		fmt.Println("attached")
+		time.Sleep(2 * time.Second)
+		if err := tr.Close(); err != nil {
+			return err
+		}
+		fmt.Println("closed")
+		time.Sleep(3 * time.Second)
+		return nil
 	case "tracer":
 		id, err := strconv.ParseUint(os.Getenv("CAPSTRACE_CGROUP_ID"), 10, 64)
 		if err != nil {
