@@ -44,6 +44,8 @@ func TestMain(m *testing.M) {
 //     (ns_capable_noaudit from __ptrace_may_access).
 //   - "outsider": the same chown, without joining any target cgroup.
 //   - "close": start a tracer, close it after 2 s, live 3 s more (for bpftool from outside).
+//   - "nosyslog": trace a chown in CAPSTRACE_CGROUP_DIR and print how many frames were named
+//     and the symbol note (run without CAP_SYSLOG).
 //   - "tracer": start a tracer, print "ready", and wait to be killed.
 func helperMain(what string) error {
 	switch what {
@@ -93,6 +95,35 @@ func helperMain(what string) error {
 		}
 		fmt.Println("closed")
 		time.Sleep(3 * time.Second)
+		return nil
+	case "nosyslog": // run under capsh --drop=cap_syslog: the note must say why frames have no names
+		dir := os.Getenv("CAPSTRACE_DIR")
+		id, err := strconv.ParseUint(os.Getenv("CAPSTRACE_CGROUP_ID"), 10, 64)
+		if err != nil {
+			return err
+		}
+		tr, err := Start(Options{Cgroups: []uint64{id}})
+		if err != nil {
+			return err
+		}
+		defer tr.Close()
+		// The paths travel as arguments, never inside the script.
+		if out, err := exec.Command("sh", "-c", `echo $$ > "$1"/cgroup.procs && exec chown 1000 "$2"`, "sh", os.Getenv("CAPSTRACE_CGROUP_DIR"), filepath.Join(dir, "f")).CombinedOutput(); err != nil {
+			return fmt.Errorf("chown in cgroup: %v: %s", err, out)
+		}
+		snap, err := tr.Records()
+		if err != nil {
+			return err
+		}
+		named := 0
+		for _, c := range snap.Checks {
+			for _, f := range c.Stack {
+				if f.Func != "" {
+					named++
+				}
+			}
+		}
+		fmt.Printf("checks %d named %d\nnote %s\n", len(snap.Checks), named, snap.SymbolNote)
 		return nil
 	case "tracer":
 		id, err := strconv.ParseUint(os.Getenv("CAPSTRACE_CGROUP_ID"), 10, 64)

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -390,5 +391,30 @@ func TestCgroupID(t *testing.T) {
 	}
 	if got := CgroupDir("/host/cgroup", false, "../../etc"); got != "/host/cgroup/etc" {
 		t.Errorf("v2 dir climbing out = %s", got)
+	}
+}
+
+// TestWithoutCAPSYSLOG: a tracer without CAP_SYSLOG reads /proc/kallsyms as zeros; it still
+// counts, says why no frame is named, and names none.
+func TestWithoutCAPSYSLOG(t *testing.T) {
+	requireTracing(t)
+	capsh, err := exec.LookPath("capsh")
+	if err != nil {
+		t.Skip("needs capsh (libcap2-bin)")
+	}
+	dir, id := testCgroup(t)
+	tmp := t.TempDir()
+	if err := os.WriteFile(filepath.Join(tmp, "f"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(capsh, "--drop=cap_syslog", "--", "-c", `exec "$0" -test.run='^$'`, os.Args[0])
+	cmd.Env = append(os.Environ(), helperEnv+"=nosyslog", "CAPSTRACE_DIR="+tmp, "CAPSTRACE_CGROUP_DIR="+dir, fmt.Sprintf("CAPSTRACE_CGROUP_ID=%d", id))
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	t.Logf("%s", out)
+	if !strings.Contains(string(out), "named 0\n") || !strings.Contains(string(out), "needs CAP_SYSLOG") || strings.Contains(string(out), "checks 0\n") {
+		t.Errorf("want checks counted, no frame named and a note naming CAP_SYSLOG; got:\n%s", out)
 	}
 }
