@@ -47,8 +47,8 @@ const DefaultMaxChecks = 8192
 // MaxCgroups is how many target cgroups the kernel filter holds.
 const MaxCgroups = 1024
 
-// ErrNeedsLinux is returned by Start on every other system.
-var ErrNeedsLinux = errors.New("capability tracing needs Linux")
+// ErrNeedsLinux is returned by Start on every other system (and architecture).
+var ErrNeedsLinux = errors.New("capability tracing needs Linux (amd64 or arm64)")
 
 // ErrNoKernelPath matches (errors.Is) a *NoPathError: the kernel has no usable attach point.
 var ErrNoKernelPath = errors.New("no kernel path to trace capability checks")
