@@ -5,17 +5,19 @@ import (
 	"testing"
 )
 
-func TestParseKallsyms(t *testing.T) {
+func TestResolveKallsyms(t *testing.T) {
 	in := strings.Join([]string{
 		"ffffffff81000000 T _stext",
-		"ffffffff81000100 t helper.isra.0",
-		"ffffffff81000200 D some_data",
 		"ffffffff81000300 T cap_capable",
+		"ffffffff81000100 t helper.isra.0", // the table is not sorted everywhere (modules)
+		"ffffffff81000200 D some_data",
 		"ffffffffc0000000 t mod_func\t[overlay]",
 		"garbage",
 		"zzzz T bad_addr",
 	}, "\n")
-	s, err := parseKallsyms(strings.NewReader(in))
+	addrs := []uint64{0xffffffff81000105, 0xffffffff81000250, 0xffffffff81000300, 0xffffffff81000301,
+		0xffffffffc0000010, 0xffffffffc1000010, 0x1000, 0xffffffff81000105}
+	s, err := resolveKallsyms(strings.NewReader(in), addrs)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,16 +37,17 @@ func TestParseKallsyms(t *testing.T) {
 		{0xffffffffc0000010, "mod_func", 0x10, "overlay"},
 		{0xffffffffc1000010, "", 0, ""}, // beyond the last symbol's span
 		{0x1000, "", 0, ""},
+		{0xffffffff99999999, "", 0, ""}, // not asked for
 	} {
 		f := s.frame(tc.addr)
-		if f.Func != tc.fn || f.Offset != tc.off || f.Module != tc.mod {
+		if f.Addr != tc.addr || f.Func != tc.fn || f.Offset != tc.off || f.Module != tc.mod {
 			t.Errorf("frame(%#x) = %+v, want %s+%#x [%s]", tc.addr, f, tc.fn, tc.off, tc.mod)
 		}
 	}
 }
 
-func TestParseKallsymsHidden(t *testing.T) {
-	s, err := parseKallsyms(strings.NewReader("0000000000000000 T _stext\n0000000000000000 t cap_capable\n"))
+func TestResolveKallsymsHidden(t *testing.T) {
+	s, err := resolveKallsyms(strings.NewReader("0000000000000000 T _stext\n0000000000000000 t cap_capable\n"), []uint64{0xffffffff81000301})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -31,8 +31,6 @@ type Tracer struct {
 	coll     *ebpf.Collection
 	links    []link.Link
 	kallsyms string
-	syms     *symtab // read at the first Records, the kernel's text does not move
-	symErr   error
 }
 
 // Start loads the program, sets its targets, and attaches it on the best path this kernel has
@@ -233,39 +231,49 @@ func (t *Tracer) Records() (capcheck.Snapshot, error) {
 	if err := t.coll.Variables[capbpf.CapableVarDropped].Get(&snap.Dropped); err != nil {
 		return snap, fmt.Errorf("read dropped count: %w", err)
 	}
-	t.loadSymbols()
-	switch {
-	case t.symErr != nil:
-		snap.SymbolNote = fmt.Sprintf("stack frames not named: %v", t.symErr)
-	case t.syms.hidden:
-		snap.SymbolNote = "stack frames not named: " + t.kallsyms + " shows every address as zero (kptr_restrict; reading real addresses needs CAP_SYSLOG)"
-	}
 	var key capbpf.CapableCheckKey
 	var val capbpf.CapableCheckVal
+	var addrs []uint64
 	it := t.coll.Maps[capbpf.CapableMapChecks].Iterate()
 	for it.Next(&key, &val) {
-		snap.Checks = append(snap.Checks, t.check(&key, &val))
+		c := check(&key, &val)
+		for _, f := range c.Stack {
+			addrs = append(addrs, f.Addr)
+		}
+		snap.Checks = append(snap.Checks, c)
 	}
 	if err := it.Err(); err != nil {
 		return snap, fmt.Errorf("read checks: %w", err)
 	}
+	syms, err := t.symbols(addrs)
+	switch {
+	case err != nil:
+		snap.SymbolNote = fmt.Sprintf("stack frames not named: %v", err)
+	case syms.hidden:
+		snap.SymbolNote = "stack frames not named: " + t.kallsyms + " shows every address as zero (kptr_restrict; reading real addresses needs CAP_SYSLOG)"
+	default:
+		for i := range snap.Checks {
+			for j, f := range snap.Checks[i].Stack {
+				snap.Checks[i].Stack[j] = syms.frame(f.Addr)
+			}
+		}
+	}
 	return snap, nil
 }
 
-func (t *Tracer) loadSymbols() {
-	if t.syms != nil || t.symErr != nil {
-		return
-	}
+// symbols names addrs from the kernel's symbol table, read anew each time: the few names needed
+// are kept, not the table.
+func (t *Tracer) symbols(addrs []uint64) (*symbols, error) {
 	f, err := os.Open(t.kallsyms)
 	if err != nil {
-		t.symErr = err
-		return
+		return nil, err
 	}
 	defer f.Close()
-	t.syms, t.symErr = parseKallsyms(f)
+	return resolveKallsyms(f, addrs)
 }
 
-func (t *Tracer) check(k *capbpf.CapableCheckKey, v *capbpf.CapableCheckVal) capcheck.Check {
+// check converts one map entry; its frames carry addresses only until named.
+func check(k *capbpf.CapableCheckKey, v *capbpf.CapableCheckVal) capcheck.Check {
 	comm := make([]byte, 0, len(k.Comm))
 	for _, c := range k.Comm {
 		comm = append(comm, byte(c))
@@ -295,11 +303,7 @@ func (t *Tracer) check(k *capbpf.CapableCheckKey, v *capbpf.CapableCheckVal) cap
 	default:
 		n = min(n, int64(len(v.Stack)))
 		for _, addr := range v.Stack[:n] {
-			if t.symErr != nil {
-				c.Stack = append(c.Stack, capcheck.Frame{Addr: addr})
-				continue
-			}
-			c.Stack = append(c.Stack, t.syms.frame(addr))
+			c.Stack = append(c.Stack, capcheck.Frame{Addr: addr})
 		}
 	}
 	return c
