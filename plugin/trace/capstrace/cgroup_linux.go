@@ -18,9 +18,12 @@ const CgroupRoot = "/sys/fs/cgroup"
 // "unified" v2 mount beside the v1 hierarchies): /sys/fs/cgroup is then not a cgroup2 mount, and
 // the program must read the task's memory-hierarchy cgroup instead of bpf_get_current_cgroup_id,
 // which is 1 (the v2 root) for every task there.
-func CgroupV1() (bool, error) {
+func CgroupV1() (bool, error) { return CgroupV1At(CgroupRoot) }
+
+// CgroupV1At is CgroupV1 for cgroups mounted at root (e.g. the host's, seen from a container).
+func CgroupV1At(root string) (bool, error) {
 	var st unix.Statfs_t
-	if err := unix.Statfs(CgroupRoot, &st); err != nil {
+	if err := unix.Statfs(root, &st); err != nil {
 		return false, fmt.Errorf("detect cgroup version: %w", err)
 	}
 	return st.Type != unix.CGROUP2_SUPER_MAGIC, nil
