@@ -93,6 +93,30 @@ bench: build
 bench-real: build
 	test/bench/real-cluster.sh
 
+# --- eBPF (issue 13) -----------------------------------------------------------------------------
+# The capability-check program is compiled by bpf2go (the version in go.mod, a `tool` there) with
+# clang; the objects and their Go files are committed so `go build` needs no clang. bpf2go runs
+# in the source's own directory so that the path recorded in the object's BTF line info is the
+# same wherever the tree lives (byte-reproducible). bpf-check compiles a copy in a temporary
+# directory and fails if the committed objects differ from their source.
+BPF_DIR      := plugin/trace/capbpf
+BPF_SRC      := capable.bpf.c capcore.h
+BPF_OUT      := capable_x86_bpfel.o capable_x86_bpfel.go capable_arm64_bpfel.o capable_arm64_bpfel.go
+BPF2GO_FLAGS := -go-package capbpf -tags linux -target amd64,arm64 -output-stem capable \
+                -cc clang -strip llvm-strip -no-global-types -type check_key -type check_val \
+                -cflags '-O2 -g -Wall -Werror'
+.PHONY: bpf bpf-check
+bpf:
+	cd $(BPF_DIR) && $(GO) tool bpf2go $(BPF2GO_FLAGS) Capable capable.bpf.c
+
+bpf-check:
+	@bpf2go=$$($(GO) tool -n bpf2go) && tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	for f in $(BPF_SRC); do cp $(BPF_DIR)/$$f "$$tmp/"; done && \
+	(cd "$$tmp" && "$$bpf2go" $(BPF2GO_FLAGS) Capable capable.bpf.c) && \
+	for f in $(BPF_OUT); do \
+	  cmp -s "$$tmp/$$f" $(BPF_DIR)/$$f || { echo "$(BPF_DIR)/$$f does not match its source: run make bpf"; exit 1; }; \
+	done && echo "bpf-check: committed eBPF objects match $(BPF_DIR)/capable.bpf.c"
+
 # --- Release and krew -------------------------------------------------------------------------
 # Release tools come from the Go module proxy at pinned versions into a cache keyed by version,
 # so a fresh machine installs exactly these and later runs reuse them. (goreleaser newer than
