@@ -66,7 +66,7 @@ FUZZTIME ?= 10s
 FUZZ_TARGETS := plugin/reading:FuzzParseStatus plugin/reading:FuzzParseCapsh \
                 plugin/reading:FuzzParseNetSockets plugin/capset:FuzzParseHex \
                 plugin/capset:FuzzParseName plugin/termsafe:FuzzClean plugin/probe:FuzzParse \
-                plugin/rewrite:FuzzHarden
+                plugin/harden:FuzzHarden
 .PHONY: fuzz
 fuzz:
 	@for t in $(FUZZ_TARGETS); do pkg=./$${t%%:*}; fn=$${t#*:}; \
