@@ -40,6 +40,9 @@ type Container struct {
 	Runtime string `json:"runtime,omitempty"` // node.status.nodeInfo.containerRuntimeVersion
 	// State is "running", "waiting: REASON" or "terminated: REASON".
 	State string `json:"state"`
+	// Owner is the workload that runs the pod (a bare pod is its own owner); replicas with the
+	// same owner are grouped in tables and in the HTML page.
+	Owner *Owner `json:"owner,omitempty"`
 
 	Declared Declared  `json:"declared"`
 	Expected *Expected `json:"expected,omitempty"`
@@ -64,6 +67,45 @@ type Container struct {
 	Error string `json:"error,omitempty"`
 	// Skipped is set when no exec was attempted on purpose (Pending, Succeeded, Windows...).
 	Skipped string `json:"skipped,omitempty"`
+	// Hardening is the securityContext `kubectl caps harden` would write for this container,
+	// decided by harden's own policy on the pod's spec with the readings of its workload's
+	// replicas as evidence.
+	Hardening *Hardening `json:"hardening,omitempty"`
+}
+
+// Owner is the workload a pod belongs to, found through the pod's controller ownerReference
+// and, for ReplicaSets and Jobs, theirs (Deployment, CronJob).
+type Owner struct {
+	Kind       string `json:"kind"` // Deployment, StatefulSet, DaemonSet, Job, CronJob, ..., or Pod for a bare pod
+	Name       string `json:"name"`
+	APIVersion string `json:"apiVersion,omitempty"`
+	// Via is the controller between the pod and its owner: "ReplicaSet/web-5d8f9c7b6", "Job/nightly-29163".
+	Via string `json:"via,omitempty"`
+	// Inferred says how the owner was found when the ReplicaSet or Job could not be read (no
+	// permission to list them): "pod-template-hash" (the Deployment controller names its
+	// ReplicaSets NAME-HASH and labels their pods with HASH). Empty when read from ownerReferences.
+	Inferred string `json:"inferred,omitempty"`
+}
+
+// Hardening is what harden's policy decides for one container.
+type Hardening struct {
+	// SecurityContext is the container's securityContext after hardening (unset when Skipped).
+	SecurityContext map[string]any `json:"securityContext,omitempty"`
+	// Changed is false when the spec is already what harden would write.
+	Changed      bool                  `json:"changed"`
+	Skipped      string                `json:"skipped,omitempty"`
+	Changes      []string              `json:"changes,omitempty"`
+	Capabilities []HardeningCapability `json:"capabilities,omitempty"`
+	Notes        []string              `json:"notes,omitempty"`
+	Warnings     []string              `json:"warnings,omitempty"`
+}
+
+// HardeningCapability says why one capability stays in add, is added or removed.
+type HardeningCapability struct {
+	Name   string `json:"name"`
+	Action string `json:"action"` // kept, added, removed
+	Source string `json:"source"` // spec, manifest, observed
+	Reason string `json:"reason"`
 }
 
 // Declared is the securityContext as the pod and container specs combine it.

@@ -16,6 +16,7 @@ import (
 	"github.com/kubectl-caps/kubectl-caps/plugin/containers"
 	"github.com/kubectl-caps/kubectl-caps/plugin/harden/policy"
 	"github.com/kubectl-caps/kubectl-caps/plugin/inspect"
+	"github.com/kubectl-caps/kubectl-caps/plugin/owner"
 	"github.com/kubectl-caps/kubectl-caps/plugin/report"
 )
 
@@ -35,10 +36,11 @@ type Scan struct {
 	// Warnings are for the user once (nodes not readable, so runtimes are unknown).
 	Warnings []string
 	// Results are the readings of the containers that were read, in plan order.
-	Results  []Result
-	plans    []inspect.Planned
-	readings []inspect.Reading // parallel to plans
-	full     map[string]capset.Set
+	Results   []Result
+	plans     []inspect.Planned
+	readings  []inspect.Reading   // parallel to plans
+	hardening []*report.Hardening // parallel to plans
+	full      map[string]capset.Set
 }
 
 // Run plans the containers of pods and reads the running ones. It returns an error only when
@@ -70,6 +72,14 @@ func (p *Pipeline) Run(ctx context.Context, pods []*corev1.Pod) (*Scan, error) {
 		targets = append(targets, t)
 		index = append(index, i)
 	}
+	// Owners are listed while the containers are read: one list per namespace and kind at most.
+	var ctl owner.Controllers
+	var ownerWarnings []string
+	owned := make(chan struct{})
+	go func() {
+		defer close(owned)
+		ctl, ownerWarnings = Controllers(ctx, p.Client, pods)
+	}()
 	done := 0
 	var step func(int, Result)
 	if p.Progress != nil {
@@ -81,6 +91,12 @@ func (p *Pipeline) Run(ctx context.Context, pods []*corev1.Pod) (*Scan, error) {
 		s.readings[index[k]] = inspect.Reading{Snapshot: r.Reading, Err: r.Err}
 	}
 	s.full = inspect.NodeFullSets(s.plans, s.readings)
+	<-owned
+	s.Warnings = append(s.Warnings, ownerWarnings...)
+	for i := range s.plans {
+		s.plans[i].Row.Owner = owner.Of(s.plans[i].Pod, ctl)
+	}
+	s.hardening = s.hardenings()
 	return s, nil
 }
 
@@ -93,6 +109,7 @@ func (s *Scan) Len() int { return len(s.plans) }
 func (s *Scan) Rows(emit func(report.Container) error) error {
 	for i, pl := range s.plans {
 		row := inspect.Complete(pl, s.readings[i], s.full)
+		row.Hardening = s.hardening[i]
 		s.readings[i] = inspect.Reading{}
 		if err := emit(row); err != nil {
 			return err
