@@ -18,6 +18,7 @@ import (
 	"k8s.io/kubectl/pkg/util/templates"
 
 	"github.com/kubectl-caps/kubectl-caps/plugin/execreader"
+	"github.com/kubectl-caps/kubectl-caps/plugin/htmlreport"
 	"github.com/kubectl-caps/kubectl-caps/plugin/printer"
 	"github.com/kubectl-caps/kubectl-caps/plugin/report"
 	"github.com/kubectl-caps/kubectl-caps/plugin/scan"
@@ -35,7 +36,17 @@ var showExample = templates.Examples(`
 	kubectl caps show -A -o json
 
 	# Pods matching a label, one container, with every finding explained
-	kubectl caps show -l app=web -c nginx --explain`)
+	kubectl caps show -l app=web -c nginx --explain
+
+	# The whole cluster for people (one HTML page) and for scripts (JSON), from one scan
+	kubectl caps show -A -o html --report audit.json > audit.html
+
+	# A scheduled audit: exit 3 when a privileged container or an ignored capability name is found
+	kubectl caps show -A --fail-on privileged,capability-name-ignored`)
+
+// exitFindings is show's exit code when --fail-on finds a listed finding: distinct from 1 (some
+// container could not be read) and 130 (interrupted).
+const exitFindings = 3
 
 // ShowOptions reads live capabilities of containers and compares them with their spec.
 type ShowOptions struct {
@@ -45,10 +56,15 @@ type ShowOptions struct {
 	Output        string
 	Procs         bool
 	Explain       bool
-	Concurrency   int
-	Timeout       time.Duration
-	MaxBytes      int
+	// By is "workload" (replicas that agree are one row) or "pod"; empty picks workload with -A.
+	By          string
+	FailOn      []string
+	ReportFile  string
+	Concurrency int
+	Timeout     time.Duration
+	MaxBytes    int
 
+	byFlagSet  bool
 	selection  scan.Selection
 	builder    func() *resource.Builder
 	pipeline   *scan.Pipeline
@@ -97,7 +113,10 @@ func NewCmdShow(f cmdutil.Factory, streams genericiooptions.IOStreams) *cobra.Co
 	cmdutil.AddLabelSelectorFlagVar(cmd, &o.LabelSelector)
 	cmd.Flags().BoolVarP(&o.AllNamespaces, "all-namespaces", "A", false, "show containers of pods in all namespaces")
 	cmd.Flags().StringVarP(&o.Container, "container", "c", "", "only this container of each pod")
-	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "output format: table (default), wide, json or yaml")
+	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "output format: table (default), wide, json, yaml or html (one self-contained page)")
+	cmd.Flags().StringVar(&o.By, "by", "", "table rows: 'workload' (replicas whose readings agree are one row, those that differ are flagged; the default with -A) or 'pod' (one row per pod's container; the default otherwise)")
+	cmd.Flags().StringSliceVar(&o.FailOn, "fail-on", nil, fmt.Sprintf("exit %d when any container has one of these findings (comma-separated IDs, see the README)", exitFindings))
+	cmd.Flags().StringVar(&o.ReportFile, "report", "", "also write the JSON report of the same scan to this file")
 	cmd.Flags().BoolVar(&o.Procs, "procs", false, "one row per process instead of per container")
 	cmd.Flags().BoolVar(&o.Explain, "explain", false, "print every container's findings in full under the table")
 	cmd.Flags().IntVar(&o.Concurrency, "concurrency", o.Concurrency, "how many containers to read at once")
@@ -111,12 +130,21 @@ func (o *ShowOptions) Complete(f cmdutil.Factory, cmd *cobra.Command, args []str
 	if err != nil {
 		return err
 	}
+	o.byFlagSet = cmd.Flags().Changed("by")
 	o.selection = scan.Selection{Namespace: ns, AllNamespaces: o.AllNamespaces, LabelSelector: o.LabelSelector, Args: args}
 	if len(args) == 0 {
 		o.selection.Args = []string{"pods"}
 	} else if !strings.Contains(args[0], "/") && !isResourceType(f, args[0]) {
 		// `kubectl caps show web-0 web-1`: bare names are pods.
 		o.selection.Args = append([]string{"pods"}, args...)
+	}
+	if o.By == "" {
+		// A cluster-wide audit repeats every replica; one namespace or named targets are
+		// usually read to look at particular pods.
+		o.By = "pod"
+		if o.AllNamespaces {
+			o.By = "workload"
+		}
 	}
 	o.builder = f.NewBuilder
 	o.pipeline, err = newPipeline(f, execOptions{Concurrency: o.Concurrency, Timeout: o.Timeout, MaxBytes: o.MaxBytes}, o.Container)
@@ -154,12 +182,23 @@ func isResourceType(f cmdutil.Factory, s string) bool {
 
 func (o *ShowOptions) Validate() error {
 	switch o.Output {
-	case "", "table", "wide", "json", "yaml":
+	case "", "table", "wide", "json", "yaml", "html":
 	default:
-		return fmt.Errorf("unknown output format %q: use table, wide, json or yaml", o.Output)
+		return fmt.Errorf("unknown output format %q: use table, wide, json, yaml or html", o.Output)
 	}
-	if o.Procs && (o.Output == "json" || o.Output == "yaml") {
+	if o.Procs && (o.Output == "json" || o.Output == "yaml" || o.Output == "html") {
 		return fmt.Errorf("--procs selects a table layout; -o %s always includes every process", o.Output)
+	}
+	switch o.By {
+	case "pod", "workload":
+	default:
+		return fmt.Errorf("unknown --by %q: use workload or pod", o.By)
+	}
+	if o.Procs && o.By == "workload" && o.byFlagSet {
+		return fmt.Errorf("--procs lists every process of every pod; it cannot be combined with --by workload")
+	}
+	if err := validateFindings(o.FailOn); err != nil {
+		return err
 	}
 	if o.Concurrency < 1 {
 		return fmt.Errorf("--concurrency must be at least 1")
@@ -215,12 +254,13 @@ func (o *ShowOptions) Run(parent context.Context) error {
 	}
 
 	interrupted := ctx.Err() != nil && parent.Err() == nil
-	if interrupted && (o.Output == "json" || o.Output == "yaml") {
+	if interrupted && (o.Output == "json" || o.Output == "yaml" || o.Output == "html" || o.ReportFile != "") {
 		// Half a document is worse than none for a script.
 		fmt.Fprintln(o.ErrOut, "interrupted: no report written")
 		return &ExitError{Code: 130}
 	}
-	if err := o.print(s); err != nil {
+	found, err := o.print(s)
+	if err != nil {
 		return err
 	}
 	problems, failed := s.Problems()
@@ -230,35 +270,75 @@ func (o *ShowOptions) Run(parent context.Context) error {
 	for _, e := range resolveErrs {
 		fmt.Fprintf(o.ErrOut, "error: %v\n", e)
 	}
+	if len(found) > 0 {
+		fmt.Fprintf(o.ErrOut, "--fail-on: found %s\n", strings.Join(found, ", "))
+	}
 	switch {
 	case interrupted:
 		fmt.Fprintln(o.ErrOut, "interrupted: the report above is partial")
 		return &ExitError{Code: 130}
+	case len(found) > 0:
+		// What a scheduled audit looks for; containers that could not be read are listed above.
+		return &ExitError{Code: exitFindings}
 	case failed > 0 || len(resolveErrs) > 0:
 		return &ExitError{Code: 1}
 	}
 	return nil
 }
 
-func (o *ShowOptions) print(s *scan.Scan) error {
+// print writes the report in the asked format (and --report's JSON from the same rows), and
+// returns the --fail-on findings met, each "ID (N containers)".
+func (o *ShowOptions) print(s *scan.Scan) ([]string, error) {
+	failOn := newFindingCounter(o.FailOn)
 	if o.Output == "json" {
 		// Streamed, so peak memory does not grow with the document (70 MB at 10,000 containers).
 		js := printer.NewJSONStream(o.Out, report.New())
-		if err := s.Rows(func(c report.Container) error { js.Add(c); return nil }); err != nil {
-			return err
+		file, err := newReportFile(o.ReportFile)
+		if err != nil {
+			return nil, err
 		}
-		return js.Close()
+		if err := s.Rows(func(c report.Container) error {
+			failOn.add(&c)
+			js.Add(c)
+			file.add(c)
+			return nil
+		}); err != nil {
+			return nil, err
+		}
+		return failOn.found(), firstOf(js.Close(), file.close())
 	}
 	rep := s.Report()
-	if o.Output == "yaml" {
-		return printer.YAML(o.Out, rep)
+	for i := range rep.Containers {
+		failOn.add(&rep.Containers[i])
 	}
-	return printer.Table(o.Out, rep, printer.Options{
-		Wide:          o.Output == "wide",
-		Procs:         o.Procs,
-		WithNamespace: o.AllNamespaces || manyNamespaces(rep),
-		Explain:       o.Explain || len(rep.Containers) <= 3,
-	})
+	if o.ReportFile != "" {
+		file, err := newReportFile(o.ReportFile)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range rep.Containers {
+			file.add(c)
+		}
+		if err := file.close(); err != nil {
+			return nil, err
+		}
+	}
+	var err error
+	switch o.Output {
+	case "yaml":
+		err = printer.YAML(o.Out, rep)
+	case "html":
+		err = htmlreport.Write(o.Out, rep)
+	default:
+		err = printer.Table(o.Out, rep, printer.Options{
+			Wide:          o.Output == "wide",
+			Procs:         o.Procs,
+			ByWorkload:    o.By == "workload" && !o.Procs,
+			WithNamespace: o.AllNamespaces || manyNamespaces(rep),
+			Explain:       o.Explain || len(rep.Containers) <= 3,
+		})
+	}
+	return failOn.found(), err
 }
 
 func manyNamespaces(rep *report.Report) bool {

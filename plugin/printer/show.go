@@ -24,6 +24,8 @@ type Options struct {
 	WithNamespace bool // -A or several namespaces: show the NAMESPACE column
 	// Explain prints each row's findings in full under the table.
 	Explain bool
+	// ByWorkload collapses the replicas of a workload whose readings agree into one row.
+	ByWorkload bool
 }
 
 // JSON writes the report as indented JSON. Container-provided strings are escaped by the encoder
@@ -44,10 +46,14 @@ func YAML(w io.Writer, r *report.Report) error {
 	return err
 }
 
-// Table writes one row per container (or per process with Procs).
+// Table writes one row per container (or per process with Procs, or per workload with
+// ByWorkload).
 func Table(w io.Writer, r *report.Report, o Options) error {
 	if o.Procs {
 		return procTable(w, r, o)
+	}
+	if o.ByWorkload {
+		return groupedTable(w, r, o)
 	}
 	var buf bytes.Buffer
 	t := newTable(&buf)
@@ -61,41 +67,7 @@ func Table(w io.Writer, r *report.Report, o Options) error {
 	t.Header(header)
 	for i := range r.Containers {
 		c := &r.Containers[i]
-		full, def := labelBases(c)
-		uid, eff, bnd := "-", "-", "-"
-		if c.Live != nil {
-			uid = strconv.FormatInt(c.Live.EUID, 10)
-			eff = summary(c.Live.Sets.Effective, full, def)
-			bnd = summary(c.Live.Sets.Bounding, full, def)
-		} else if c.Declared.RunAsUser != nil {
-			uid = strconv.FormatInt(*c.Declared.RunAsUser, 10)
-		}
-		row := []string{c.Pod, c.Container, uid, eff, bnd, DeclaredSummary(c.Declared), findingsCell(c)}
-		if o.Wide {
-			expEff, expBnd := "-", "-"
-			if c.Expected != nil {
-				expEff = summary(c.Expected.Sets.Effective, full, def)
-				expBnd = summary(c.Expected.Sets.Bounding, full, def)
-			}
-			nnp, seccomp := "-", "-"
-			if c.Live != nil {
-				nnp = strconv.FormatBool(c.Live.NoNewPrivs)
-				seccomp = c.Live.Seccomp
-			}
-			port := "-"
-			if c.UnprivilegedPortStart != nil {
-				port = strconv.Itoa(*c.UnprivilegedPortStart)
-			}
-			pss := "-"
-			if c.PodSecurity != nil {
-				pss = c.PodSecurity.Level
-			}
-			method := c.Method
-			if method == "" {
-				method = "-"
-			}
-			row = append(row, c.Type, dash(c.Node), method, expEff, expBnd, nnp, seccomp, port, pss)
-		}
+		row := append([]string{c.Pod}, containerCells(c, o)...)
 		if o.WithNamespace {
 			row = append([]string{c.Namespace}, row...)
 		}
@@ -107,6 +79,47 @@ func Table(w io.Writer, r *report.Report, o Options) error {
 		return err
 	}
 	return explain(w, r, o)
+}
+
+// containerCells are a container's cells after the POD column: CONTAINER, UID, EFFECTIVE,
+// BOUNDING, DECLARED, FINDINGS and, with Wide, the wide columns.
+func containerCells(c *report.Container, o Options) []string {
+	full, def := labelBases(c)
+	uid, eff, bnd := "-", "-", "-"
+	if c.Live != nil {
+		uid = strconv.FormatInt(c.Live.EUID, 10)
+		eff = summary(c.Live.Sets.Effective, full, def)
+		bnd = summary(c.Live.Sets.Bounding, full, def)
+	} else if c.Declared.RunAsUser != nil {
+		uid = strconv.FormatInt(*c.Declared.RunAsUser, 10)
+	}
+	row := []string{c.Container, uid, eff, bnd, DeclaredSummary(c.Declared), findingsCell(c)}
+	if o.Wide {
+		expEff, expBnd := "-", "-"
+		if c.Expected != nil {
+			expEff = summary(c.Expected.Sets.Effective, full, def)
+			expBnd = summary(c.Expected.Sets.Bounding, full, def)
+		}
+		nnp, seccomp := "-", "-"
+		if c.Live != nil {
+			nnp = strconv.FormatBool(c.Live.NoNewPrivs)
+			seccomp = c.Live.Seccomp
+		}
+		port := "-"
+		if c.UnprivilegedPortStart != nil {
+			port = strconv.Itoa(*c.UnprivilegedPortStart)
+		}
+		pss := "-"
+		if c.PodSecurity != nil {
+			pss = c.PodSecurity.Level
+		}
+		method := c.Method
+		if method == "" {
+			method = "-"
+		}
+		row = append(row, c.Type, dash(c.Node), method, expEff, expBnd, nnp, seccomp, port, pss)
+	}
+	return row
 }
 
 func procTable(w io.Writer, r *report.Report, o Options) error {
