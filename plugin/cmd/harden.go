@@ -70,6 +70,9 @@ The report on stderr says, per container, what changed and why.`,
   # In CI: fail when something is not hardened
   kubectl caps harden -f k8s/ -R --check
 
+  # The same as SARIF for code scanning (annotations on the pull request)
+  kubectl caps harden -f k8s/ -R --check -o sarif > caps.sarif
+
   # Helm charts: harden the rendered output, or emit Kustomize patches
   helm template my-release ./chart | kubectl caps harden -f -
   helm template my-release ./chart | kubectl caps harden -f - -o patch > patches.yaml
@@ -96,14 +99,14 @@ The report on stderr says, per container, what changed and why.`,
 	cmd.Flags().BoolVarP(&o.InPlace, "in-place", "i", false, "write the hardened files back (atomically: a temporary file renamed over the original)")
 	cmd.Flags().BoolVar(&o.Diff, "diff", false, "print a unified diff instead of the hardened manifests")
 	cmd.Flags().BoolVar(&o.Check, "check", false, "change nothing; exit 1 if something is not hardened, 0 if everything is, 2 on errors")
-	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "output format: empty for the hardened manifests, 'patch' for Kustomize strategic-merge patches (one per workload)")
+	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "output format: empty for the hardened manifests, 'patch' for Kustomize strategic-merge patches (one per workload), 'sarif' (with --check) for code scanning")
 	cmd.Flags().StringVar(&o.ReportFile, "report", "", "also write the report as JSON to this file")
 	cmd.Flags().BoolVar(&o.Observe, "observe", false, "read the running pods of each workload and derive needed capabilities from what their processes do")
 	cmd.Flags().BoolVar(&o.Strict, "strict", false, "remove capabilities the manifest adds when nothing shows they are needed")
 	cmd.Flags().BoolVar(&o.DropPrivileged, "drop-privileged", false, "harden privileged containers too (privileged: false, drop ALL, minimal add)")
 	cmd.Flags().StringVar(&o.Level, "level", "", "evaluate each hardened pod template against a Pod Security Standards level: baseline or restricted")
 	cmd.Flags().BoolVar(&o.FixLevel, "fix-level", false, "with --level, also set the fields the level needs (seccompProfile RuntimeDefault, runAsNonRoot)")
-	_ = cmd.RegisterFlagCompletionFunc("output", fixedCompletion("patch"))
+	_ = cmd.RegisterFlagCompletionFunc("output", fixedCompletion("patch", "sarif"))
 	_ = cmd.RegisterFlagCompletionFunc("level", fixedCompletion("baseline", "restricted"))
 	return cmd
 }
@@ -146,8 +149,10 @@ func (o *HardenOptions) Validate() error {
 		return fmt.Errorf("cannot use -f with resource arguments: harden either files or live objects")
 	case !live && len(o.Filenames) == 0:
 		return fmt.Errorf("nothing to harden: give -f FILE|DIR|- or a live object (TYPE/NAME)")
-	case o.Output != "" && o.Output != "patch":
-		return fmt.Errorf("unsupported output format %q: use -o patch or leave -o out", o.Output)
+	case o.Output != "" && o.Output != "patch" && o.Output != "sarif":
+		return fmt.Errorf("unsupported output format %q: use -o patch, -o sarif (with --check) or leave -o out", o.Output)
+	case o.Output == "sarif" && (!o.Check || o.Diff || live):
+		return fmt.Errorf("-o sarif reports what --check finds in files: use it with --check and -f, without --diff")
 	case o.Output == "patch" && (o.InPlace || o.Diff):
 		return fmt.Errorf("cannot use -o patch with --in-place or --diff")
 	case o.Check && o.InPlace:
@@ -188,6 +193,7 @@ func (o *HardenOptions) Run(ctx context.Context) error {
 	report := harden.NewReport()
 	var results []*harden.Result
 	var done []input
+	var failures []error
 	for _, in := range inputs {
 		fileOpts := opts
 		if in.live {
@@ -196,6 +202,7 @@ func (o *HardenOptions) Run(ctx context.Context) error {
 		res, err := harden.File(ctx, in.name, in.data, fileOpts)
 		if err != nil {
 			failed = true
+			failures = append(failures, err)
 			fmt.Fprintf(o.ErrOut, "error: %v\n", err)
 			report.Files = append(report.Files, harden.FileReport{Name: in.name, Error: err.Error(), Workloads: []harden.WorkloadReport{}})
 			continue
@@ -205,7 +212,12 @@ func (o *HardenOptions) Run(ctx context.Context) error {
 		results = append(results, res)
 		done = append(done, in)
 	}
-	if err := o.emit(done, results, failed); err != nil {
+	if o.Output == "sarif" {
+		if err := o.writeSARIF(done, results, failures, checkExit(failed, results)); err != nil {
+			fmt.Fprintf(o.ErrOut, "error: %v\n", err)
+			failed = true
+		}
+	} else if err := o.emit(done, results, failed); err != nil {
 		fmt.Fprintf(o.ErrOut, "error: %v\n", err)
 		failed = true
 	}
@@ -215,16 +227,25 @@ func (o *HardenOptions) Run(ctx context.Context) error {
 			failed = true
 		}
 	}
-	changed := false
-	for _, r := range results {
-		changed = changed || r.Changed
-	}
-	switch {
-	case failed:
+	switch code := checkExit(failed, results); {
+	case code == exitFailed:
 		return &ExitError{Code: exitFailed}
-	case o.Check && changed:
+	case o.Check && code == exitChanges:
 		fmt.Fprintln(o.ErrOut, "harden --check: some containers are not hardened")
 		return &ExitError{Code: exitChanges}
 	}
 	return nil
+}
+
+// checkExit is --check's exit code: 2 when an input failed, 1 when something would change.
+func checkExit(failed bool, results []*harden.Result) int {
+	if failed {
+		return exitFailed
+	}
+	for _, r := range results {
+		if r.Changed {
+			return exitChanges
+		}
+	}
+	return 0
 }
