@@ -53,6 +53,7 @@ lint: $(STATICCHECK) $(DEADCODE)
 	$(GO) vet ./...
 	$(GO) vet -tags e2e ./test/e2e/
 	$(GO) vet -tags krew ./test/krew/
+	$(GO) vet -tags browser ./test/browser/
 	$(STATICCHECK) ./...
 	@out=$$($(DEADCODE) -test ./... | grep -Ev '$(DEADCODE_ALLOWED)'); \
 	  if [ -n "$$out" ]; then echo "deadcode: unreachable code:"; echo "$$out"; exit 1; fi
@@ -73,6 +74,13 @@ fuzz:
 	  echo "fuzz $$fn ($$pkg, $(FUZZTIME))"; \
 	  $(GO) test $$pkg -run "^$$fn\$$" -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) || exit 1; \
 	done
+
+# The HTML page of `show -o html` in a real headless Chromium (Debian's chromium package; CHROMIUM=
+# names another binary): loads from a file with no console error and no request, rows, heatmap
+# cells, filtering, a hostile process name, and a screenshot in bin/browser/ to look at.
+.PHONY: browser-test
+browser-test:
+	$(GO) test -tags browser -count=1 -v ./test/browser/
 
 # End-to-end suite on a real single-node cluster (Linux, root, ~7 min cold build of the Kubernetes
 # binaries, cached in /var/tmp/kubectl-caps-e2e). See CONTRIBUTING.md and test/e2e/README.md.

@@ -86,7 +86,20 @@ type cell struct {
 type variant struct {
 	Pods    []string
 	Differs []string
+	// Procs are the processes of one replica of the variant, at most maxProcs of them.
+	Procs    []proc
+	MoreProc int
 }
+
+type proc struct {
+	PID                int
+	Name               string
+	UID                string
+	Eff, Bnd, NNP, Sec string
+}
+
+// maxProcs bounds the processes listed per variant: a container can claim thousands.
+const maxProcs = 20
 
 type explained struct {
 	ID, Legend, Message string
@@ -135,6 +148,16 @@ func build(r *report.Report, version string) page {
 			pv := variant{Differs: cleanAll(v.Differs)}
 			for _, i := range v.Rows {
 				pv.Pods = append(pv.Pods, r.Containers[i].Pod)
+			}
+			def := defaultSet(rep)
+			for k, pr := range rep.Processes {
+				if k == maxProcs {
+					pv.MoreProc = len(rep.Processes) - maxProcs
+					break
+				}
+				pv.Procs = append(pv.Procs, proc{PID: pr.PID, Name: clean(pr.Name), UID: itoa64(pr.EUID),
+					Eff: mask(pr.Sets.Effective).Summary(0, def), Bnd: mask(pr.Sets.Bounding).Summary(0, def),
+					NNP: strconv.FormatBool(pr.NoNewPrivs), Sec: pr.Seccomp})
 			}
 			rw.Variants = append(rw.Variants, pv)
 			for _, f := range rep.Findings {
@@ -277,11 +300,15 @@ func mask(c report.Caps) capset.Set {
 	return s
 }
 
-func liveCells(c *report.Container) (uid, eff, bnd string) {
-	def := capset.RuntimeDefaultContainerd
+func defaultSet(c *report.Container) capset.Set {
 	if c.Expected != nil && c.Expected.RuntimeFamily == "cri-o" {
-		def = capset.RuntimeDefaultCRIO
+		return capset.RuntimeDefaultCRIO
 	}
+	return capset.RuntimeDefaultContainerd
+}
+
+func liveCells(c *report.Container) (uid, eff, bnd string) {
+	def := defaultSet(c)
 	if c.Live == nil {
 		return "-", "-", "-"
 	}
