@@ -50,20 +50,6 @@ func (t *text) lineText(n int) string {
 	return string(bytes.TrimRight(t.data[t.starts[n-1]:end], "\r\n"))
 }
 
-// lineStart and lineEnd snap an offset to the start of its line and past its line break.
-func (t *text) lineStart(off int) int {
-	l, _ := t.lineCol(off)
-	return t.starts[l-1]
-}
-
-func (t *text) lineEnd(off int) int {
-	l, _ := t.lineCol(off)
-	if l < len(t.starts) {
-		return t.starts[l]
-	}
-	return len(t.data)
-}
-
 // at is the region from a node (in a document starting at file line docLine) to the end of its
 // line: the key and its value, for people to read in an annotation.
 func (t *text) at(docLine int, n *yaml.Node) *Region {
