@@ -76,7 +76,7 @@ func writeCompletion(root *cobra.Command, shell string, streams genericiooptions
 // outputFormats are offered for -o on the commands that have it, unless the command registered
 // its own completion (which then wins, as harden's does).
 var outputFormats = map[string][]string{
-	"show": {"table", "wide", "json", "yaml"},
+	"show": {"table", "wide", "json", "yaml", "html"},
 }
 
 // registerCompletions adds dynamic shell completion (`kubectl-caps __complete ...`, which

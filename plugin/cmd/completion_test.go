@@ -161,7 +161,7 @@ func TestRegisterCompletions(t *testing.T) {
 		{[]string{"show", "web-1", "--context", ""}, "dev\nprod\n:4\n"},
 		{[]string{"show", "--cluster", "c-p"}, "c-prod\n:4\n"},
 		{[]string{"show", "--user", "a"}, "alice\n:4\n"},
-		{[]string{"show", "-o", ""}, "json\ntable\nwide\nyaml\n:4\n"},
+		{[]string{"show", "-o", ""}, "html\njson\ntable\nwide\nyaml\n:4\n"},
 		{[]string{"harden", "-o", ""}, "own\n:4\n"},
 		{[]string{"version", "-o", ""}, "json\nyaml\n:4\n"},
 	}

@@ -117,6 +117,8 @@ func NewCmdShow(f cmdutil.Factory, streams genericiooptions.IOStreams) *cobra.Co
 	cmd.Flags().StringVar(&o.By, "by", "", "table rows: 'workload' (replicas whose readings agree are one row, those that differ are flagged; the default with -A) or 'pod' (one row per pod's container; the default otherwise)")
 	cmd.Flags().StringSliceVar(&o.FailOn, "fail-on", nil, fmt.Sprintf("exit %d when any container has one of these findings (comma-separated IDs, see the README)", exitFindings))
 	cmd.Flags().StringVar(&o.ReportFile, "report", "", "also write the JSON report of the same scan to this file")
+	_ = cmd.RegisterFlagCompletionFunc("by", fixedCompletion("workload", "pod"))
+	_ = cmd.RegisterFlagCompletionFunc("fail-on", fixedCompletion(findingIDs()...))
 	cmd.Flags().BoolVar(&o.Procs, "procs", false, "one row per process instead of per container")
 	cmd.Flags().BoolVar(&o.Explain, "explain", false, "print every container's findings in full under the table")
 	cmd.Flags().IntVar(&o.Concurrency, "concurrency", o.Concurrency, "how many containers to read at once")

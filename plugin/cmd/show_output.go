@@ -17,14 +17,18 @@ import (
 func validateFindings(ids []string) error {
 	for _, id := range ids {
 		if findings.Legend(id) == "" {
-			known := make([]string, len(findings.Catalogue))
-			for i, k := range findings.Catalogue {
-				known[i] = k.ID
-			}
-			return fmt.Errorf("--fail-on: unknown finding %q; findings are %s", id, strings.Join(known, ", "))
+			return fmt.Errorf("--fail-on: unknown finding %q; findings are %s", id, strings.Join(findingIDs(), ", "))
 		}
 	}
 	return nil
+}
+
+func findingIDs() []string {
+	ids := make([]string, len(findings.Catalogue))
+	for i, k := range findings.Catalogue {
+		ids[i] = k.ID
+	}
+	return ids
 }
 
 // findingCounter counts the containers with each --fail-on finding.

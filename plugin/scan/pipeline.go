@@ -110,7 +110,7 @@ func (s *Scan) Rows(emit func(report.Container) error) error {
 	for i, pl := range s.plans {
 		row := inspect.Complete(pl, s.readings[i], s.full)
 		row.Hardening = s.hardening[i]
-		s.readings[i] = inspect.Reading{}
+		s.readings[i], s.hardening[i] = inspect.Reading{}, nil
 		if err := emit(row); err != nil {
 			return err
 		}
