@@ -305,6 +305,7 @@ func (o *ShowOptions) print(s *scan.Scan) ([]string, error) {
 			file.add(c)
 			return nil
 		}); err != nil {
+			file.abort()
 			return nil, err
 		}
 		return failOn.found(), firstOf(js.Close(), file.close())

@@ -98,6 +98,14 @@ func (f *reportFile) add(c report.Container) {
 	}
 }
 
+// abort removes the unfinished file: no half report is left behind.
+func (f *reportFile) abort() {
+	if f != nil {
+		f.tmp.Close()
+		os.Remove(f.tmp.Name())
+	}
+}
+
 func (f *reportFile) close() error {
 	if f == nil {
 		return nil
