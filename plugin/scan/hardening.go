@@ -12,11 +12,10 @@ import (
 	"github.com/kubectl-caps/kubectl-caps/plugin/report"
 )
 
-// hardenings decides, for every planned container, what `kubectl caps harden` would write: the
-// policy harden uses, on the pod's own spec turned into the plain values harden reads from a
-// manifest (policy.PodFrom, policy.ContainerFrom), with every read replica of the same workload
-// as evidence, as `harden TYPE/NAME` observes them. It runs while the readings are still held.
-func (s *Scan) hardenings() []*report.Hardening {
+// evidence infers, per container name of each workload, what harden --observe would from every
+// read replica. It runs while the readings are all still held; the decisions are made row by
+// row as Rows emits them (hardening), so a scan of 10,000 containers never holds 10,000 of them.
+func (s *Scan) evidence() map[string]policy.Evidence {
 	obs := map[string][]policy.Observation{}
 	for i, pl := range s.plans {
 		if r := s.readings[i].Snapshot; r != nil {
@@ -27,29 +26,42 @@ func (s *Scan) hardenings() []*report.Hardening {
 			})
 		}
 	}
-	evidence := make(map[string]policy.Evidence, len(obs))
+	out := make(map[string]policy.Evidence, len(obs))
 	for k, o := range obs {
-		evidence[k] = policy.Infer(o)
-	}
-	specs := map[*corev1.Pod]map[string]any{}
-	out := make([]*report.Hardening, len(s.plans))
-	for i, pl := range s.plans {
-		spec, ok := specs[pl.Pod]
-		if !ok {
-			spec, _ = runtime.DefaultUnstructuredConverter.ToUnstructured(&pl.Pod.Spec)
-			specs[pl.Pod] = spec
-		}
-		c := containerSpec(spec, pl.Row.Container, pl.Row.Type)
-		if c == nil {
-			continue
-		}
-		var ev *policy.Evidence
-		if e, ok := evidence[evidenceKey(pl)]; ok {
-			ev = &e
-		}
-		out[i] = decide(spec, c, pl.Row.Type, ev)
+		out[k] = policy.Infer(o)
 	}
 	return out
+}
+
+// podSpecs turns pod specs into the plain values harden reads from a manifest, keeping only the
+// last pod's: rows come pod by pod.
+type podSpecs struct {
+	pod  *corev1.Pod
+	spec map[string]any
+}
+
+func (p *podSpecs) of(pod *corev1.Pod) map[string]any {
+	if pod != p.pod {
+		p.pod = pod
+		p.spec, _ = runtime.DefaultUnstructuredConverter.ToUnstructured(&pod.Spec)
+	}
+	return p.spec
+}
+
+// hardening decides what `kubectl caps harden` would write for one planned container: the policy
+// harden uses, on the pod's own spec as plain values (policy.PodFrom, policy.ContainerFrom), with
+// the workload's evidence, as `harden TYPE/NAME` observes it.
+func (s *Scan) hardening(pl inspect.Planned, specs *podSpecs) *report.Hardening {
+	spec := specs.of(pl.Pod)
+	c := containerSpec(spec, pl.Row.Container, pl.Row.Type)
+	if c == nil {
+		return nil
+	}
+	var ev *policy.Evidence
+	if e, ok := s.evidenceByKey[evidenceKey(pl)]; ok {
+		ev = &e
+	}
+	return decide(spec, c, pl.Row.Type, ev)
 }
 
 // evidenceKey: the readings of one container name across the replicas of one workload.

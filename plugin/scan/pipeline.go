@@ -36,11 +36,12 @@ type Scan struct {
 	// Warnings are for the user once (nodes not readable, so runtimes are unknown).
 	Warnings []string
 	// Results are the readings of the containers that were read, in plan order.
-	Results   []Result
-	plans     []inspect.Planned
-	readings  []inspect.Reading   // parallel to plans
-	hardening []*report.Hardening // parallel to plans
-	full      map[string]capset.Set
+	Results  []Result
+	plans    []inspect.Planned
+	readings []inspect.Reading // parallel to plans
+	// evidenceByKey is what the replicas of each workload container were seen doing.
+	evidenceByKey map[string]policy.Evidence
+	full          map[string]capset.Set
 }
 
 // Run plans the containers of pods and reads the running ones. It returns an error only when
@@ -96,7 +97,7 @@ func (p *Pipeline) Run(ctx context.Context, pods []*corev1.Pod) (*Scan, error) {
 	for i := range s.plans {
 		s.plans[i].Row.Owner = owner.Of(s.plans[i].Pod, ctl)
 	}
-	s.hardening = s.hardenings()
+	s.evidenceByKey = s.evidence()
 	return s, nil
 }
 
@@ -107,10 +108,11 @@ func (s *Scan) Len() int { return len(s.plans) }
 // their findings. Each reading is released once its row is emitted, so a streamed report of
 // 10,000 containers never holds them all twice; Rows can therefore run once.
 func (s *Scan) Rows(emit func(report.Container) error) error {
+	var specs podSpecs
 	for i, pl := range s.plans {
 		row := inspect.Complete(pl, s.readings[i], s.full)
-		row.Hardening = s.hardening[i]
-		s.readings[i], s.hardening[i] = inspect.Reading{}, nil
+		row.Hardening = s.hardening(pl, &specs)
+		s.readings[i] = inspect.Reading{}
 		if err := emit(row); err != nil {
 			return err
 		}
