@@ -91,8 +91,18 @@ func TestTraceRealWorkload(t *testing.T) {
 			t.Errorf("%s reported as a need", never)
 		}
 	}
-	if d := names(c.Denied); !d["SYS_TIME"] || len(d) != 1 {
-		t.Errorf("denied = %v, want exactly SYS_TIME", c.Denied)
+	// SYS_TIME is the denial the workload provokes. The only other one allowed is SYS_RESOURCE:
+	// this VM's root lacks it, and pipe2 asks for it (alloc_pipe_info) once the user's pipe
+	// buffers pass pipe-user-pages-soft, which a busy host's root reaches: a real denial, but
+	// the host's doing, not the test's.
+	d := names(c.Denied)
+	for name := range d {
+		if name != "SYS_TIME" && name != "SYS_RESOURCE" {
+			t.Errorf("denied = %v, want SYS_TIME (and at most SYS_RESOURCE from a busy host's pipes)", c.Denied)
+		}
+	}
+	if !d["SYS_TIME"] {
+		t.Errorf("denied = %v, want SYS_TIME", c.Denied)
 	}
 	noise := map[string]bool{}
 	for _, n := range c.Noise {
