@@ -14,8 +14,8 @@ import (
 // struct vfs_cap_data in include/uapi/linux/capability.h.
 var samples = []struct {
 	name, setcap, hex string
-	want             Caps
-	text             string
+	want              Caps
+	text              string
 }{
 	{"ep", "cap_net_bind_service+ep", "0100000200040000000000000000000000000000",
 		Caps{Revision: 2, Permitted: capset.Of(10), Effective: true}, "cap_net_bind_service=ep"},
