@@ -32,7 +32,7 @@ func NewCmdVersion(streams genericiooptions.IOStreams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "version",
 		Short: "Print the version of kubectl caps",
-		Example: `  # The version, commit and build date
+		Example: `  # The version, commit and build date, and the agent image show --via node runs
   kubectl caps version
 
   # Also the Go version and platform, for bug reports and scripts
@@ -80,6 +80,6 @@ func (o *VersionOptions) Run() error {
 		_, err = o.Out.Write(b)
 		return err
 	}
-	_, err := fmt.Fprintf(o.Out, "kubectl caps %s (commit %s, built %s)\n", o.info.Version, o.info.Commit, o.info.Date)
+	_, err := fmt.Fprintf(o.Out, "kubectl caps %s (commit %s, built %s)\nagent image: %s\n", o.info.Version, o.info.Commit, o.info.Date, o.info.AgentImage)
 	return err
 }

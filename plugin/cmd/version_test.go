@@ -16,7 +16,8 @@ func TestVersionCommand(t *testing.T) {
 	// What the linker stamps in a release build.
 	defer func(v, c, d string) { version.Version, version.Commit, version.Date = v, c, d }(version.Version, version.Commit, version.Date)
 	version.Version, version.Commit, version.Date = "v1.2.3", "abc1234", "2026-11-29T04:40:00Z"
-	want := version.Info{Version: "v1.2.3", Commit: "abc1234", Date: "2026-11-29T04:40:00Z", GoVersion: runtime.Version(), Platform: runtime.GOOS + "/" + runtime.GOARCH}
+	want := version.Info{Version: "v1.2.3", Commit: "abc1234", Date: "2026-11-29T04:40:00Z", GoVersion: runtime.Version(), Platform: runtime.GOOS + "/" + runtime.GOARCH,
+		AgentImage: "ghcr.io/kubectl-caps/kubectl-caps-agent:v1.2.3"}
 
 	run := func(t *testing.T, args ...string) (string, error) {
 		t.Helper()
@@ -32,7 +33,7 @@ func TestVersionCommand(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got, w := out, "kubectl caps v1.2.3 (commit abc1234, built 2026-11-29T04:40:00Z)\n"; got != w {
+		if got, w := out, "kubectl caps v1.2.3 (commit abc1234, built 2026-11-29T04:40:00Z)\nagent image: ghcr.io/kubectl-caps/kubectl-caps-agent:v1.2.3\n"; got != w {
 			t.Errorf("got %q, want %q", got, w)
 		}
 	})

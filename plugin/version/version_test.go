@@ -45,3 +45,30 @@ func TestResolve(t *testing.T) {
 		})
 	}
 }
+
+func TestImageTag(t *testing.T) {
+	for in, want := range map[string]string{
+		"v0.1.0":                  "v0.1.0",
+		"v0.1.0-3-gabc1234-dirty": "v0.1.0-3-gabc1234-dirty",
+		"abc1234":                 "abc1234",
+		"dev":                     "dev",
+		"v0.1.1-snapshot.gabc123": "v0.1.1-snapshot.gabc123",
+		"v1.0.0+build.5":          "v1.0.0-build.5",
+		"(devel)":                 "devel-",
+		"":                        "dev",
+		"..":                      "dev",
+		"v1/../x y":               "v1-..-x-y",
+		string(make([]byte, 300)): "dev",
+	} {
+		if got := ImageTag(in); got != want {
+			t.Errorf("ImageTag(%q) = %q, want %q", in, got, want)
+		}
+	}
+	long := ImageTag("v" + string(make([]byte, 200)))
+	if len(long) != 128 {
+		t.Errorf("long tag has %d bytes", len(long))
+	}
+	if got := AgentImage("v0.2.0"); got != "ghcr.io/kubectl-caps/kubectl-caps-agent:v0.2.0" {
+		t.Errorf("AgentImage = %q", got)
+	}
+}

@@ -111,7 +111,10 @@ func TestKrewInstall(t *testing.T) {
 				info, tag, meta.Commit, runtime.GOOS, runtime.GOARCH)
 		}
 		plain := mustRun(t, userEnv, "kubectl", "caps", "version")
-		if want := fmt.Sprintf("kubectl caps %s (commit %s, built %s)\n", tag, info.Commit, info.Date); plain != want {
+		if info.AgentImage != version.AgentImage(tag) {
+			t.Errorf("agentImage = %q, want %q (the release's agent image tag)", info.AgentImage, version.AgentImage(tag))
+		}
+		if want := fmt.Sprintf("kubectl caps %s (commit %s, built %s)\nagent image: %s\n", tag, info.Commit, info.Date, version.AgentImage(tag)); plain != want {
 			t.Errorf("kubectl caps version = %q, want %q", plain, want)
 		}
 		t.Logf("kubectl caps version: %s", plain)
