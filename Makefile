@@ -125,6 +125,29 @@ bpf-check:
 	  cmp -s "$$tmp/$$f" $(BPF_DIR)/$$f || { echo "$(BPF_DIR)/$$f does not match its source: run make bpf"; exit 1; }; \
 	done && echo "bpf-check: committed eBPF objects match $(BPF_DIR)/capable.bpf.c"
 
+# --- Node agent image (issue 12) -----------------------------------------------------------------
+# `show --via node` runs the plugin's own static binary as `kubectl-caps agent read` in a pod. This
+# builds that image as an OCI archive (no Docker daemon needed) named with exactly the reference
+# bin/kubectl-caps runs by default (`kubectl caps version`: <repository>:<version tag>), so
+# importing it into a node's containerd is all a test cluster needs. AGENT_ARCHES='amd64 arm64'
+# builds a multi-arch index; the release publishes that image with goreleaser.
+AGENT_ARCHES  ?= $(shell $(GO) env GOARCH)
+AGENT_ARCHIVE := bin/kubectl-caps-agent.oci.tar
+CTR           ?= ctr --address /tmp/k8s-run/containerd/containerd.sock -n k8s.io
+.PHONY: agent-image agent-image-import
+agent-image: build
+	@set -e; bins=; for a in $(AGENT_ARCHES); do \
+	  echo "build linux/$$a agent"; \
+	  CGO_ENABLED=0 GOOS=linux GOARCH=$$a $(GO) build -ldflags '$(LDFLAGS)' -o bin/agent/linux_$$a/kubectl-caps $(PKG); \
+	  bins="$$bins -binary linux/$$a=bin/agent/linux_$$a/kubectl-caps"; \
+	done; \
+	$(GO) run ./test/tools/ociimage -ref-from $(BIN) -out $(AGENT_ARCHIVE) $$bins; \
+	echo "$(AGENT_ARCHIVE): $$($(BIN) version -o json | sed -n 's/.*"agentImage": "\(.*\)".*/\1/p')"
+
+# Imports the archive into the local e2e cluster's containerd (test/e2e/cluster).
+agent-image-import: agent-image
+	$(CTR) images import --all-platforms $(AGENT_ARCHIVE)
+
 # --- Release and krew -------------------------------------------------------------------------
 # Release tools come from the Go module proxy at pinned versions into a cache keyed by version,
 # so a fresh machine installs exactly these and later runs reuse them. (goreleaser newer than

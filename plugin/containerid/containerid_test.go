@@ -59,6 +59,8 @@ func TestFromCgroup(t *testing.T) {
 		errText    string
 	}{
 		// Real samples (see testdata/README.md for where each comes from).
+		{name: "containerd cgroupfs v1 on this project's e2e cluster", file: "containerd-cgroupfs-v1-cluster.txt", want: "15f98c7eb42a52285ce720cf8d09f0f308cca7a6fd503952ff007a22410daeee"},
+		{name: "the same pod's sandbox (pause)", file: "containerd-cgroupfs-v1-cluster-sandbox.txt", want: "767b8a2449a81f86f1e12647b11d6b7520ff1b5d369ba224c7ab353a493983b6"},
 		{name: "kernel's v1 text, containerd cgroupfs layout, two hierarchies", file: "kernel-v1-container.txt", want: "5d2bd2fd10b44c8bb4f1fcb16fd5e9ff8c3d55b8d7c9e1f3b21c5a0a9be1f4b3"},
 		{name: "pod sandbox is just another container", file: "kernel-v1-sandbox.txt", want: "c0b1d7f4d1ae2f1a4fa93b9b7fdb2b6ad3fd92f3b0f7e2c8f4b0a6b0e9a1c2d3"},
 		{name: "containerd systemd driver v2", file: "containerd-systemd-v2.txt", want: idA},
