@@ -11,19 +11,12 @@ import (
 
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
-	cmdutil "k8s.io/kubectl/pkg/cmd/util"
 
 	"github.com/kubectl-caps/kubectl-caps/plugin/containerid"
 	"github.com/kubectl-caps/kubectl-caps/plugin/hostscan"
 	"github.com/kubectl-caps/kubectl-caps/plugin/nodereading"
 	"github.com/kubectl-caps/kubectl-caps/plugin/version"
 )
-
-func init() {
-	extraCommands = append(extraCommands, func(_ cmdutil.Factory, streams genericiooptions.IOStreams) *cobra.Command {
-		return NewCmdAgent(streams)
-	})
-}
 
 // agentCommands are the agent's modes; each registers itself (read here, trace in its own file)
 // so that adding a mode touches no other file.

@@ -54,6 +54,7 @@ runtime, and how to harden manifests to drop: [ALL] plus the few capabilities a 
 		NewCmdDecode(streams),
 		NewCmdVersion(streams),
 		NewCmdCompletion(streams),
+		NewCmdAgent(streams), // hidden: what the node agent pod runs
 	)
 	for _, add := range extra {
 		root.AddCommand(add(f))

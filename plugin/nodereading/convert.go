@@ -23,7 +23,7 @@ func FromStatus(p reading.Process) Process {
 		out.NoNewPrivs = &nnp
 	}
 	if p.Seccomp >= 0 {
-		s := p.Seccomp
+		s := int(p.Seccomp)
 		out.Seccomp = &s
 	}
 	return out
@@ -35,7 +35,7 @@ func FromStatus(p reading.Process) Process {
 func (p Process) Status() (reading.Process, error) {
 	r := reading.Process{
 		PID: p.PID, PPID: p.PPID, Name: p.Name, UID: p.UID, GID: p.GID, HasIDs: true,
-		SeccompFilters: p.SeccompFilters, Seccomp: -1,
+		SeccompFilters: p.SeccompFilters, Seccomp: reading.SeccompUnknown,
 	}
 	if p.PID <= 0 || p.PID > pidMaxLimit || p.PPID < 0 || p.PPID > pidMaxLimit {
 		return reading.Process{}, fmt.Errorf("pid %d / ppid %d out of range", p.PID, p.PPID)
@@ -74,7 +74,7 @@ func (p Process) Status() (reading.Process, error) {
 		if *p.Seccomp < 0 || *p.Seccomp > 255 {
 			return reading.Process{}, fmt.Errorf("pid %d: seccomp mode %d out of range", p.PID, *p.Seccomp)
 		}
-		r.Seccomp = *p.Seccomp
+		r.Seccomp = reading.SeccompMode(*p.Seccomp)
 	}
 	if p.SeccompFilters < 0 || p.SeccompFilters > 1<<20 {
 		return reading.Process{}, fmt.Errorf("pid %d: seccomp filters %d out of range", p.PID, p.SeccompFilters)
