@@ -38,6 +38,10 @@ type Options struct {
 	Token, User string
 	// GitVersion reported by /version; default "v1.37.2".
 	GitVersion string
+	// RunPod, when set, makes pods created through the API live (see PodRun): they run, print a
+	// log and exit, and can be watched, read (pods/log) and deleted. Admit refuses creates.
+	RunPod PodFunc
+	Admit  Admitter
 }
 
 // Server is a running fake API server. Close it when done (New registers nothing itself).
@@ -52,6 +56,8 @@ type Server struct {
 	refuseWS  bool
 	requests  []Request
 	execs     []ExecRecord
+	lives     map[string]*podLife // pods created through the API, by namespace/name
+	watchers  []*watcher
 
 	// ctx is cancelled by Close so hanging execs end with the server.
 	ctx    context.Context
@@ -134,6 +140,20 @@ func (s *Server) Remove(group, resourceName, namespace, name string) bool {
 	return false
 }
 
+// SetRunPod replaces what created pods do, for the creates that follow.
+func (s *Server) SetRunPod(f PodFunc) {
+	s.mu.Lock()
+	s.opts.RunPod = f
+	s.mu.Unlock()
+}
+
+// SetAdmit replaces the admission check of pod creates.
+func (s *Server) SetAdmit(a Admitter) {
+	s.mu.Lock()
+	s.opts.Admit = a
+	s.mu.Unlock()
+}
+
 // SetExec replaces the exec behaviour for the requests that follow.
 func (s *Server) SetExec(f ExecFunc) {
 	s.mu.Lock()
@@ -207,6 +227,11 @@ func (s *Server) serveHTTP(w http.ResponseWriter, req *http.Request) {
 		}
 	}
 
+	if code, ok := s.servePods(w, req, &info); ok {
+		info.Code = int(code)
+		s.record(info)
+		return
+	}
 	r := findResource(info.APIGroup, info.APIVersion, info.Resource)
 	if r == nil || (info.Subresource != "" && info.Subresource != "exec") {
 		info.Code = http.StatusNotFound
