@@ -133,10 +133,13 @@ func TestRunFailures(t *testing.T) {
 			text:  `namespace "agents" does not admit the node agent pod (violates PodSecurity "baseline:latest"`,
 		},
 		{
-			name:  "create forbidden",
-			opts:  fakeapi.Options{Authorize: fakeapi.Deny("create", "pods", "agents")},
-			check: func(err error) bool { var e *ForbiddenError; return errors.As(err, &e) && e.Verb == "create" && e.Resource == "pods" },
-			text:  `cannot create pods in namespace "agents": missing permission`,
+			name: "create forbidden",
+			opts: fakeapi.Options{Authorize: fakeapi.Deny("create", "pods", "agents")},
+			check: func(err error) bool {
+				var e *ForbiddenError
+				return errors.As(err, &e) && e.Verb == "create" && e.Resource == "pods"
+			},
+			text: `cannot create pods in namespace "agents": missing permission`,
 		},
 		{
 			name: "log forbidden",
@@ -181,8 +184,10 @@ func TestRunFailures(t *testing.T) {
 			text:    "did not finish reading within 300ms",
 		},
 		{
-			name:  "no namespace",
-			opts:  fakeapi.Options{Admit: func(*corev1.Pod) *metav1.Status { return &metav1.Status{Code: 404, Reason: metav1.StatusReasonNotFound, Message: `namespaces "agents" not found`} }},
+			name: "no namespace",
+			opts: fakeapi.Options{Admit: func(*corev1.Pod) *metav1.Status {
+				return &metav1.Status{Code: 404, Reason: metav1.StatusReasonNotFound, Message: `namespaces "agents" not found`}
+			}},
 			check: func(err error) bool { return err != nil },
 			text:  `namespace "agents" not found (--agent-namespace)`,
 		},
@@ -257,7 +262,7 @@ func TestCleanStale(t *testing.T) {
 		mk("finished-old", 5*time.Minute, corev1.PodSucceeded, true),
 		mk("failed-deadline", 3*time.Minute, corev1.PodFailed, true),
 		mk("finished-just-now", 10*time.Second, corev1.PodSucceeded, true), // another run is reading it
-		mk("running-young", 30*time.Second, corev1.PodRunning, true),      // another run in progress
+		mk("running-young", 30*time.Second, corev1.PodRunning, true),       // another run in progress
 		mk("running-past-deadline", 10*time.Minute, corev1.PodRunning, true),
 		mk("not-ours", time.Hour, corev1.PodSucceeded, false),
 	)
