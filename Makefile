@@ -183,7 +183,7 @@ RELEASE_GIT_ENV := $(if $(shell git remote 2>/dev/null),,GIT_CONFIG_COUNT=1 \
   GIT_CONFIG_KEY_0=remote.origin.url GIT_CONFIG_VALUE_0=https://github.com/kubectl-caps/kubectl-caps.git)
 release-snapshot: $(GORELEASER)
 	$(GORELEASER) check
-	$(RELEASE_GIT_ENV) $(GORELEASER) release --snapshot --clean
+	$(RELEASE_GIT_ENV) $(GORELEASER) release --snapshot --clean --skip=docker
 
 # Renders krew/caps.yaml for the snapshot archives, validates it, installs it with a real krew
 # into a temporary KREW_ROOT and runs the plugin through the real kubectl (test/krew). Slow, so
