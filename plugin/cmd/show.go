@@ -15,13 +15,16 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/cli-runtime/pkg/resource"
 	cmdutil "k8s.io/kubectl/pkg/cmd/util"
+	"k8s.io/kubectl/pkg/util/completion"
 	"k8s.io/kubectl/pkg/util/templates"
 
 	"github.com/kubectl-caps/kubectl-caps/plugin/execreader"
 	"github.com/kubectl-caps/kubectl-caps/plugin/htmlreport"
+	"github.com/kubectl-caps/kubectl-caps/plugin/nodereader"
 	"github.com/kubectl-caps/kubectl-caps/plugin/printer"
 	"github.com/kubectl-caps/kubectl-caps/plugin/report"
 	"github.com/kubectl-caps/kubectl-caps/plugin/scan"
+	"github.com/kubectl-caps/kubectl-caps/plugin/version"
 	"github.com/kubectl-caps/kubectl-caps/plugin/workload"
 )
 
@@ -34,6 +37,9 @@ var showExample = templates.Examples(`
 
 	# The whole cluster, as a JSON report for scripts
 	kubectl caps show -A -o json
+
+	# Read from the node: images without a shell, file capabilities, no trust in the image
+	kubectl caps show deploy/web --via node --procs --agent-namespace kubectl-caps
 
 	# Pods matching a label, one container, with every finding explained
 	kubectl caps show -l app=web -c nginx --explain
@@ -63,6 +69,14 @@ type ShowOptions struct {
 	Concurrency int
 	Timeout     time.Duration
 	MaxBytes    int
+	// Via chooses the reader: exec (the container's own sh/cat/capsh) or node (an agent pod per
+	// node); the Agent* options configure the node reader.
+	Via            string
+	AgentNamespace string
+	AgentImage     string
+	AgentTimeout   time.Duration
+
+	agentFlags []string // --agent-* flags set on the command line (refused with --via exec)
 
 	byFlagSet  bool
 	selection  scan.Selection
@@ -75,10 +89,13 @@ type ShowOptions struct {
 
 func NewShowOptions(streams genericiooptions.IOStreams) *ShowOptions {
 	return &ShowOptions{
-		IOStreams:   streams,
-		Concurrency: execreader.DefaultConcurrency,
-		Timeout:     execreader.DefaultTimeout,
-		MaxBytes:    execreader.DefaultMaxBytes,
+		IOStreams:    streams,
+		Concurrency:  execreader.DefaultConcurrency,
+		Timeout:      execreader.DefaultTimeout,
+		MaxBytes:     execreader.DefaultMaxBytes,
+		Via:          viaExec,
+		AgentImage:   version.Get().AgentImage,
+		AgentTimeout: nodereader.DefaultTimeout,
 	}
 }
 
@@ -98,7 +115,15 @@ func NewCmdShow(f cmdutil.Factory, streams genericiooptions.IOStreams) *cobra.Co
 			Targets resolve like kubectl get: no argument means every pod in the namespace; NAME is
 			a pod; TYPE/NAME may be ` + kindList() + ` (a cronjob's pods are its jobs'
 			pods). show never changes the cluster: it only reads pods and nodes and creates exec
-			sessions.`),
+			sessions.
+
+			With --via node, show reads from the node instead: one short-lived agent pod per node
+			that runs a target (the plugin's own image, pinned to the node, hostPID, adding only
+			SYS_PTRACE and DAC_READ_SEARCH to drop: [ALL]) reads /proc for exactly those containers,
+			including images with no shell and the file capabilities of each executable, and the
+			image cannot forge what it reports. The agent pods go to --agent-namespace (default: the
+			current namespace, whose Pod Security level must admit hostPID) and are deleted when
+			the reading ends, on errors and on Ctrl-C.`),
 		Example: showExample,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := o.Complete(f, cmd, args); err != nil {
@@ -124,6 +149,12 @@ func NewCmdShow(f cmdutil.Factory, streams genericiooptions.IOStreams) *cobra.Co
 	cmd.Flags().IntVar(&o.Concurrency, "concurrency", o.Concurrency, "how many containers to read at once")
 	cmd.Flags().DurationVar(&o.Timeout, "timeout", o.Timeout, "give up on one container's exec after this long")
 	cmd.Flags().IntVar(&o.MaxBytes, "max-bytes", o.MaxBytes, "read at most this many bytes from one container")
+	cmd.Flags().StringVar(&o.Via, "via", o.Via, "how to read live state: exec (run the container's own sh, cat or capsh) or node (one short-lived agent pod per node reads /proc from outside the containers: works without a shell and cannot be forged by the image; creates and deletes pods)")
+	cmd.Flags().StringVar(&o.AgentNamespace, "agent-namespace", "", "with --via node: the namespace for the agent pods (default: the current namespace; its Pod Security level must admit a hostPID pod)")
+	cmd.Flags().StringVar(&o.AgentImage, "agent-image", o.AgentImage, "with --via node: the agent image (a mirror of the default in an air-gapped cluster)")
+	cmd.Flags().DurationVar(&o.AgentTimeout, "agent-timeout", o.AgentTimeout, "with --via node: give up on one node's agent (image pull, start and reading) after this long")
+	_ = cmd.RegisterFlagCompletionFunc("via", fixedCompletion(viaExec, viaNode))
+	_ = cmd.RegisterFlagCompletionFunc("agent-namespace", completion.ResourceNameCompletionFunc(f, "namespace"))
 	return cmd
 }
 
@@ -149,7 +180,20 @@ func (o *ShowOptions) Complete(f cmdutil.Factory, cmd *cobra.Command, args []str
 		}
 	}
 	o.builder = f.NewBuilder
-	o.pipeline, err = newPipeline(f, execOptions{Concurrency: o.Concurrency, Timeout: o.Timeout, MaxBytes: o.MaxBytes}, o.Container)
+	for _, name := range []string{"agent-namespace", "agent-image", "agent-timeout"} {
+		if cmd.Flags().Changed(name) {
+			o.agentFlags = append(o.agentFlags, "--"+name)
+		}
+	}
+	if o.AgentNamespace == "" {
+		o.AgentNamespace = ns
+	}
+	switch o.Via {
+	case viaNode:
+		o.pipeline, err = newNodePipeline(f, nodeOptions{Namespace: o.AgentNamespace, Image: o.AgentImage, Timeout: o.AgentTimeout, Concurrency: o.Concurrency}, o.Container, o.ErrOut)
+	default:
+		o.pipeline, err = newPipeline(f, execOptions{Concurrency: o.Concurrency, Timeout: o.Timeout, MaxBytes: o.MaxBytes}, o.Container)
+	}
 	if err != nil {
 		return err
 	}
@@ -201,6 +245,21 @@ func (o *ShowOptions) Validate() error {
 	}
 	if err := validateFindings(o.FailOn); err != nil {
 		return err
+	}
+	switch o.Via {
+	case viaExec:
+		if len(o.agentFlags) > 0 {
+			return fmt.Errorf("%s applies to --via node only", strings.Join(o.agentFlags, ", "))
+		}
+	case viaNode:
+		if o.AgentImage == "" {
+			return fmt.Errorf("--agent-image must name an image")
+		}
+		if o.AgentTimeout <= 0 {
+			return fmt.Errorf("--agent-timeout must be positive")
+		}
+	default:
+		return fmt.Errorf("unknown --via %q: use exec or node", o.Via)
 	}
 	if o.Concurrency < 1 {
 		return fmt.Errorf("--concurrency must be at least 1")
@@ -294,7 +353,7 @@ func (o *ShowOptions) print(s *scan.Scan) ([]string, error) {
 	failOn := newFindingCounter(o.FailOn)
 	if o.Output == "json" {
 		// Streamed, so peak memory does not grow with the document (70 MB at 10,000 containers).
-		js := printer.NewJSONStream(o.Out, report.New())
+		js := printer.NewJSONStream(o.Out, o.header())
 		file, err := newReportFile(o.ReportFile)
 		if err != nil {
 			return nil, err
@@ -311,6 +370,7 @@ func (o *ShowOptions) print(s *scan.Scan) ([]string, error) {
 		return failOn.found(), firstOf(js.Close(), file.close())
 	}
 	rep := s.Report()
+	rep.Trust = o.header().Trust
 	for i := range rep.Containers {
 		failOn.add(&rep.Containers[i])
 	}
@@ -342,6 +402,15 @@ func (o *ShowOptions) print(s *scan.Scan) ([]string, error) {
 		})
 	}
 	return failOn.found(), err
+}
+
+// header is the report's envelope; its trust note says where the live readings came from.
+func (o *ShowOptions) header() *report.Report {
+	h := report.New()
+	if o.Via == viaNode {
+		h.Trust = report.TrustNoteNode
+	}
+	return h
 }
 
 func manyNamespaces(rep *report.Report) bool {

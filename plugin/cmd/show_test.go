@@ -169,7 +169,7 @@ func TestShowFallbacks(t *testing.T) {
 	if !strings.Contains(d.Error, "no /bin/sh, cat or capsh") || d.Expected == nil || len(d.Findings) == 0 {
 		t.Errorf("distroless row should explain and still predict: %+v", d)
 	}
-	if !strings.Contains(stderr, "default/distroless container c: no /bin/sh, cat or capsh") || !strings.Contains(stderr, "kubectl debug") {
+	if !strings.Contains(stderr, "default/distroless container c: no /bin/sh, cat or capsh") || !strings.Contains(stderr, "kubectl debug") || !strings.Contains(stderr, "--via node") {
 		t.Errorf("stderr should say what to do: %q", stderr)
 	}
 	if strings.Count(stderr, "\n") != 1 {

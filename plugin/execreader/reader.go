@@ -116,7 +116,8 @@ func (c *Reader) readOne(ctx context.Context, t scan.Target) scan.Result {
 // errNoReader is the message for shell-less images (distroless, scratch). The hint names a
 // command for the user to run; we never run it ourselves.
 var errNoReader = errors.New("no /bin/sh, cat or capsh in the image, so /proc cannot be read from inside it; " +
-	"read it from a debug container instead: kubectl debug -it POD --image=busybox --target=CONTAINER -- cat /proc/1/status")
+	"read it from the node instead: kubectl caps show --via node (one agent pod per node), " +
+	"or from a debug container: kubectl debug -it POD --image=busybox --target=CONTAINER -- cat /proc/1/status")
 
 // ErrNoReader reports whether err means the image has none of the binaries a reading needs.
 func ErrNoReader(err error) bool { return errors.Is(err, errNoReader) }

@@ -124,7 +124,7 @@ func scope(out *reading.Snapshot, d report.Declared) (string, string) {
 }
 
 func processReport(p reading.Process) report.Process {
-	return report.Process{
+	out := report.Process{
 		PID:            p.PID,
 		Name:           termsafe.Clip(termsafe.Clean(p.Name), 64),
 		UID:            p.UID[0],
@@ -135,6 +135,14 @@ func processReport(p reading.Process) report.Process {
 		Seccomp:        p.Seccomp.String(),
 		SeccompFilters: p.SeccompFilters,
 	}
+	if p.ExeRead {
+		out.Executable = termsafe.Clip(termsafe.Clean(p.Exe), 256)
+	}
+	if fc := p.FileCaps; fc != nil {
+		out.FileCaps = &report.FileCaps{Text: fc.Text(), Permitted: report.CapsOf(fc.Permitted),
+			Inheritable: report.CapsOf(fc.Inheritable), Effective: fc.Effective, Revision: fc.Revision, RootID: fc.RootID}
+	}
+	return out
 }
 
 func euid(p reading.Process) int64 {

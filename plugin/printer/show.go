@@ -126,6 +126,11 @@ func procTable(w io.Writer, r *report.Report, o Options) error {
 	var buf bytes.Buffer
 	t := newTable(&buf)
 	header := []string{"POD", "CONTAINER", "PID", "UID", "COMMAND", "EFFECTIVE", "PERMITTED", "BOUNDING", "AMBIENT", "NNP", "SECCOMP"}
+	// Readings from the node also know each executable's file capabilities.
+	fileCaps := anyExecutable(r)
+	if fileCaps {
+		header = append(header, "FILE CAPS")
+	}
 	if o.WithNamespace {
 		header = append([]string{"NAMESPACE"}, header...)
 	}
@@ -139,6 +144,9 @@ func procTable(w io.Writer, r *report.Report, o Options) error {
 				reason = c.Error
 			}
 			row := []string{c.Pod, c.Container, "-", "-", "(" + firstLine(reason) + ")", "-", "-", "-", "-", "-", "-"}
+			if fileCaps {
+				row = append(row, "-")
+			}
 			if o.WithNamespace {
 				row = append([]string{c.Namespace}, row...)
 			}
@@ -152,6 +160,13 @@ func procTable(w io.Writer, r *report.Report, o Options) error {
 				summary(p.Sets.Effective, full, def), summary(p.Sets.Permitted, full, def),
 				summary(p.Sets.Bounding, full, def), summary(p.Sets.Ambient, full, def),
 				strconv.FormatBool(p.NoNewPrivs), p.Seccomp}
+			if fileCaps {
+				fc := "-"
+				if p.FileCaps != nil {
+					fc = p.FileCaps.Text
+				}
+				row = append(row, fc)
+			}
 			if o.WithNamespace {
 				row = append([]string{c.Namespace}, row...)
 			}
@@ -161,6 +176,19 @@ func procTable(w io.Writer, r *report.Report, o Options) error {
 		}
 	}
 	return renderTo(w, t, &buf)
+}
+
+// anyExecutable reports whether some process's executable was read (method node), so the process
+// table shows file capabilities only when there are some to show.
+func anyExecutable(r *report.Report) bool {
+	for i := range r.Containers {
+		for _, p := range r.Containers[i].Processes {
+			if p.Executable != "" || p.FileCaps != nil {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // explain prints findings under the table: each row's messages with Explain, otherwise one line

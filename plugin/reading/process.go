@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/kubectl-caps/kubectl-caps/plugin/capset"
+	"github.com/kubectl-caps/kubectl-caps/plugin/filecap"
 )
 
 // Process is one process's capability state as a reading reported it.
@@ -26,6 +27,13 @@ type Process struct {
 	// Seccomp is the kernel's mode; SeccompUnknown when the reading did not say.
 	Seccomp        SeccompMode
 	SeccompFilters int
+	// Exe and FileCaps describe the process's executable when the reader could see it (the node
+	// agent reads /proc/PID/exe; a reading from inside the container cannot): its path as the
+	// container names it (raw, untrusted) and its file capabilities, nil when the file has none.
+	// ExeRead says they were read.
+	Exe      string
+	FileCaps *filecap.Caps
+	ExeRead  bool
 }
 
 // Indexes into Process.UID and Process.GID.

@@ -11,6 +11,9 @@ const (
 	APIVersion = "caps.kubectl.io/v1alpha1"
 	Kind       = "CapabilityReport"
 
+	// TrustNoteNode replaces TrustNote when the readings came from the node agent (--via node).
+	TrustNoteNode = "Live readings come from the node: the kubectl-caps agent read /proc on each node (status, cgroup, executable file capabilities, open sockets) from outside the containers, so the image cannot forge them. 'method: node' marks them. Declared and expected values come from the API server."
+
 	// TrustNote travels in every JSON report: readings are only as honest as the image.
 	TrustNote = "Live readings come from running the container's own binaries (sh, cat, capsh) over exec; a hostile image can make them lie. 'method' says which binary produced each reading. Declared and expected values come from the API server and do not depend on the image."
 )
@@ -167,6 +170,23 @@ type Process struct {
 	NoNewPrivs     bool   `json:"noNewPrivs"`
 	Seccomp        string `json:"seccomp"` // disabled, strict, filter, unknown
 	SeccompFilters int    `json:"seccompFilters,omitempty"`
+	// Executable is the process's executable as the container names it (sanitized), and
+	// FileCaps its file capabilities (the security.capability attribute setcap writes), when the
+	// reading could see them (method "node"); fileCaps is absent when the file has none.
+	Executable string    `json:"executable,omitempty"`
+	FileCaps   *FileCaps `json:"fileCaps,omitempty"`
+}
+
+// FileCaps are an executable's file capabilities: at exec, the process's new permitted set is
+// (permitted & bounding) | (inheritable & the process's inheritable), also effective with
+// effective: true. A revision 3 attribute applies only in a user namespace whose root is rootID.
+type FileCaps struct {
+	Text        string  `json:"text"` // as getcap prints it: "cap_net_bind_service=ep"
+	Permitted   Caps    `json:"permitted"`
+	Inheritable Caps    `json:"inheritable"`
+	Effective   bool    `json:"effective"`
+	Revision    int     `json:"revision"`
+	RootID      *uint32 `json:"rootID,omitempty"`
 }
 
 // Finding is one disagreement or risk, with a stable ID tools can match on.

@@ -88,7 +88,9 @@ func (p *Pipeline) Run(ctx context.Context, pods []*corev1.Pod) (*Scan, error) {
 	}
 	s.Results = p.Reader.Read(ctx, targets, step)
 	s.readings = make([]inspect.Reading, len(s.plans))
-	for k, r := range s.Results {
+	for k := range s.Results {
+		fillPortStart(&s.Results[k], s.plans[index[k]].Pod)
+		r := s.Results[k]
 		s.readings[index[k]] = inspect.Reading{Snapshot: r.Reading, Err: r.Err}
 	}
 	s.full = inspect.NodeFullSets(s.plans, s.readings)
