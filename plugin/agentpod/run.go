@@ -276,13 +276,11 @@ func (p *podWatch) untilTerminated(ctx context.Context) *corev1.ContainerStateTe
 
 // lastState describes the pod's last known state for a timeout message.
 func (p *podWatch) lastState() string {
-	if p.last == nil {
-		return "no status reported yet"
+	if p.last == nil || agentStatus(p.last) == nil {
+		return "the pod stayed Pending: the node's kubelet created no container (still pulling the image, or not running pods)"
 	}
 	st := agentStatus(p.last)
 	switch {
-	case st == nil:
-		return "phase " + string(p.last.Status.Phase) + ", container not created yet"
 	case st.State.Waiting != nil:
 		return "waiting: " + st.State.Waiting.Reason
 	case st.State.Running != nil:

@@ -46,12 +46,19 @@ func Pod(namespace, name string, containers ...string) *corev1.Pod {
 		p.Spec.Containers = append(p.Spec.Containers, corev1.Container{Name: c, Image: "busybox:1.37"})
 		p.Status.ContainerStatuses = append(p.Status.ContainerStatuses, corev1.ContainerStatus{
 			Name: c, Image: "docker.io/library/busybox:1.37", Ready: true, Started: ptr.To(true),
-			ContainerID: "containerd://" + fmt.Sprintf("%064x", len(p.Status.ContainerStatuses)+1),
+			ContainerID: ContainerID(namespace, name, c),
 			State:       corev1.ContainerState{Running: &corev1.ContainerStateRunning{StartedAt: metav1.Now()}},
 		})
 	}
 	p.Status.Conditions = []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionTrue}}
 	return p
+}
+
+// ContainerID is the runtime ID Pod gives a container: unique per pod and container, as a
+// runtime's random IDs are, so a node reader can tell every container on a node apart.
+func ContainerID(namespace, pod, container string) string {
+	sum := sha256.Sum256([]byte(namespace + "/" + pod + "/" + container))
+	return "containerd://" + hex.EncodeToString(sum[:])
 }
 
 // Pods generates n running pods with containersPerPod containers each ("c0", "c1", ...), spread
