@@ -84,7 +84,7 @@ browser-test:
 
 # End-to-end suite on a real single-node cluster (Linux, root, ~7 min cold build of the Kubernetes
 # binaries, cached in /var/tmp/kubectl-caps-e2e). See CONTRIBUTING.md and test/e2e/README.md.
-e2e: build
+e2e: build agent-image
 	$(GO) vet -tags e2e ./test/e2e/
 	test/e2e/run.sh
 

@@ -26,7 +26,7 @@ type ForbiddenError struct {
 }
 
 func (e *ForbiddenError) Error() string {
-	return fmt.Sprintf("cannot %s %s in namespace %q: missing permission (--via node needs create, get, list, watch and delete on pods and get on pods/log in the agent namespace: the kubectl-caps-node Role in rbac/kubectl-caps.yaml); choose another namespace with --agent-namespace", e.Verb, e.Resource, e.Namespace)
+	return fmt.Sprintf("cannot %s %s in namespace %q: missing permission (--via node needs create, get, list, watch and delete on pods and get on pods/log in the agent namespace: the kubectl-caps-node ClusterRole in rbac/kubectl-caps.yaml, bound there with a RoleBinding); choose another namespace with --agent-namespace", e.Verb, e.Resource, e.Namespace)
 }
 
 // ImageError: the agent image could not be pulled (or named) on a node.

@@ -119,6 +119,16 @@ func TestHostileImages(t *testing.T) {
 	if !strings.Contains(procs.stdout, "evil0") || !strings.Contains(procs.stdout, "clip2") {
 		t.Errorf("--procs: sanitized names evil0/clip2 missing:\n%s", clip(procs.stdout, 2000))
 	}
+	// From the node, the forging image cannot lie: its one real process, as the kernel has it.
+	if n := checkNodeMode(t, ns, nil); n.rep != nil {
+		f := n.row(t, ns, "forged", "main")
+		if f.Method != "node" || f.Truncated || len(f.Processes) != 1 || f.Error != "" {
+			t.Errorf("forged via node: method %q truncated %v, %d processes, error %q; want its one real process", f.Method, f.Truncated, len(f.Processes), f.Error)
+		}
+		if i := controlAt(n.stdout + n.stderr); i >= 0 {
+			t.Errorf("via node: a raw control byte reached the output")
+		}
+	}
 }
 
 // TestGoneDuringExec: a container whose PID 1 exits every few seconds (restartPolicy Always) and a

@@ -44,6 +44,15 @@ func TestScenario08NoShell(t *testing.T) {
 	if !strings.Contains(tbl.stdout, "withshell") || !strings.Contains(tbl.stdout+tbl.stderr, "noshell") {
 		t.Errorf("table output does not list both pods:\n%s", tbl)
 	}
+	// The image with no shell and no cat is read completely from the node.
+	if n := checkNodeMode(t, ns, &s); n.rep != nil {
+		if r := n.row(t, ns, "noshell", "main"); r.Live == nil || r.Live.Name != "sleeper" || r.Error != "" {
+			t.Errorf("noshell via node: %+v", r)
+		}
+		if n.code != 0 {
+			t.Errorf("via node: exit %d, want 0: every container can be read from the node", n.code)
+		}
+	}
 }
 
 // Scenario 9: a finished init container, a restartable sidecar, a CrashLoopBackOff container and a

@@ -116,6 +116,7 @@ func TestScenario06Processes(t *testing.T) {
 		checkExpected(t, row, sets(none, defaults, defaults, defaults, none))
 		checkFindings(t, row, []string{fLiveDiffers}, []string{fPrivileged, fNotEffective})
 	})
+	checkNodeMode(t, ns, &s)
 }
 
 // Scenario 7: a binary with a file capability (cap_net_bind_service+ep, set in the image) run by
@@ -161,6 +162,14 @@ func TestScenario07FileCapabilities(t *testing.T) {
 		checkExpected(t, row, sets(none, none, none, defaults, none))
 		checkFindings(t, row, []string{fLiveDiffers}, []string{fPrivileged})
 	})
+	// From the node, the executable's file capabilities are shown beside the sets they gave.
+	if n := checkNodeMode(t, ns, &s); n.rep != nil {
+		for _, pod := range []string{"bind80", "nnp"} {
+			if r := n.row(t, ns, pod, "main"); r.Live == nil || r.Live.FileCaps == nil || r.Live.FileCaps.Text != "cap_net_bind_service=ep" || r.Live.Executable != "/opt/filecap/busybox" {
+				t.Errorf("%s via node: executable %q file capabilities %+v, want /opt/filecap/busybox cap_net_bind_service=ep", pod, r.Live.Executable, r.Live.FileCaps)
+			}
+		}
+	}
 }
 
 // cmdlines maps PID to command line (words joined by spaces) for every process a container sees.
@@ -291,6 +300,12 @@ spec:
 			t.Errorf("hostPID: %d processes listed for one sleeping container: the node's processes were dumped", len(row.Processes))
 		}
 	})
+	// hostPID: from the node, only the container's own processes (the host's /proc says which).
+	if n := checkNodeMode(t, ns, &s); n.rep != nil {
+		if r := n.row(t, ns, "hostpid", "main"); len(r.Processes) != 1 || r.Processes[0].Name != "sleep" {
+			t.Errorf("hostPID via node: %d processes, want exactly the container's sleep", len(r.Processes))
+		}
+	}
 }
 
 func hostPIDWithCmdline(t *testing.T, cmdline string) int {

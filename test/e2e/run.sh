@@ -20,6 +20,11 @@ C=$HERE/cluster
 "$C/deps.sh"
 "$C/build.sh"
 "$C/mkimages.sh" >/dev/null
+# The node agent image (`make agent-image`), named as the plugin under test runs it by default:
+# up.sh imports every archive in $K8S_IMAGES, also into a cluster it reuses.
+AGENT_ARCHIVE=${E2E_AGENT_ARCHIVE:-$ROOT/bin/kubectl-caps-agent.oci.tar}
+[ -f "$AGENT_ARCHIVE" ] || { echo "e2e: $AGENT_ARCHIVE missing; run make agent-image" >&2; exit 1; }
+cp "$AGENT_ARCHIVE" "$K8S_IMAGES/kubectl-caps-agent.tar"
 export E2E_KUBECTL=${E2E_KUBECTL:-$(command -v kubectl || echo "$K8S_BIN/kubectl")}
 
 started=""

@@ -76,6 +76,7 @@ func runSpecCases(t *testing.T, nsName string, cases []specCase) {
 			checkFindings(t, row, c.want, c.forbid)
 		})
 	}
+	checkNodeMode(t, ns, &s)
 }
 
 // Scenario 1: no securityContext: the runtime's 14 defaults, as root and as uid 1025 (for whom
