@@ -277,7 +277,7 @@ func TestNodeModeAgentLeastPrivilege(t *testing.T) {
 		{"nothing", "[]", false, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			name := "agent-" + strings.ToLower(strings.NewReplacer(" ", "-", "'", "").Replace(tc.name))
+			name := "agent-" + strings.ToLower(strings.NewReplacer(" ", "-", "'", "", "_", "-").Replace(tc.name))
 			apply(t, ns, `apiVersion: v1
 kind: Pod
 metadata: {name: `+name+`}

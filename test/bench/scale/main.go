@@ -41,6 +41,11 @@ func main() {
 	verbose := flag.Bool("v", false, "print CPU time and API requests per size")
 	serve := flag.Bool("serve", false, "only start the fake API server with the first -containers size, print its kubeconfig and wait (for profiling show by hand)")
 	printScript := flag.Bool("print-probe-script", false, "print the probe's shell script and exit (to regenerate testdata)")
+	nodeNodes := flag.Int("node-nodes", 1000, "show --via node: nodes of the simulated cluster (0 = skip the node-mode run)")
+	nodePer := flag.Int("node-containers", 10, "show --via node: containers per node")
+	agentStart := flag.Duration("agent-start", 500*time.Millisecond, "show --via node: simulated agent pod start (create to running)")
+	agentRead := flag.Duration("agent-read", 100*time.Millisecond, "show --via node: simulated agent reading time (running to exit)")
+	execSizes := flag.Bool("exec", true, "run the exec-mode sizes of -containers")
 	flag.Parse()
 
 	if *printScript {
@@ -71,6 +76,22 @@ func main() {
 		ns = append(ns, n)
 	}
 
+	if *nodeNodes > 0 {
+		r, err := scanNode(abs, *nodeNodes, *nodePer, *agentStart, *agentRead, *concurrency)
+		if err != nil {
+			fail("--via node: %v", err)
+		}
+		ratio := r.wall.Seconds() / r.ideal.Seconds()
+		fmt.Printf("kubectl caps show -A -o json --via node against test/fakeapi: %d nodes x %d containers, agent start %v + read %v, --concurrency %d\n",
+			r.nodes, *nodePer, *agentStart, *agentRead, *concurrency)
+		fmt.Printf("%-10s %-6s %-9s %-9s %-6s %-9s %s\n", "containers", "agents", "wall", "ideal", "ratio", "peak RSS", "plugin CPU")
+		fmt.Printf("%-10d %-6d %-9s %-9s %-6.2f %-9s %v\n", r.containers, r.agents, r.wall.Round(10*time.Millisecond), r.ideal.Round(10*time.Millisecond),
+			ratio, fmt.Sprintf("%.0f MB", float64(r.maxRSSKB)/1024), r.pluginCPU.Round(10*time.Millisecond))
+		fmt.Printf("target: wall <= 1.5x nodes x (start + read) / concurrency: %s (%.2f); load average now %s\n\n", verdict(ratio <= 1.5), ratio, loadAvg())
+	}
+	if !*execSizes {
+		return
+	}
 	fmt.Printf("kubectl caps show -A -o json against test/fakeapi: exec latency %v, --concurrency %d, %d containers/pod\n",
 		*latency, *concurrency, *perPod)
 	fmt.Printf("(plugin and fake API server share this machine's %d CPUs; load average at start %s)\n\n", runtime.NumCPU(), loadAvg())
