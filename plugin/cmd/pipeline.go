@@ -33,7 +33,7 @@ func newPipeline(f cmdutil.Factory, eo execOptions, container string) (*scan.Pip
 		return nil, err
 	}
 	reader := &execreader.Reader{
-		Exec:        &execreader.RemoteExecutor{Config: cfg, Client: client.CoreV1().RESTClient()},
+		Exec:        &execreader.RemoteExecutor{Config: execreader.ResumeTLSSessions(cfg), Client: client.CoreV1().RESTClient()},
 		Concurrency: eo.Concurrency,
 		Timeout:     eo.Timeout,
 		MaxBytes:    eo.MaxBytes,

@@ -30,6 +30,7 @@ func main() {
 	selector := flag.String("l", "", "label selector")
 	concurrency := flag.Int("concurrency", execreader.DefaultConcurrency, "execs at once")
 	command := flag.String("command", "true", "the no-op command")
+	resume := flag.Bool("resume-tls", false, "resume TLS sessions across execs, as show does (default: a full handshake per exec, as kubectl exec)")
 	flag.Parse()
 
 	cfg, err := clientcmd.BuildConfigFromFlags("", *kubeconfig)
@@ -56,7 +57,11 @@ func main() {
 			targets = append(targets, target{p.Namespace, p.Name, c.Name})
 		}
 	}
-	ex := &execreader.RemoteExecutor{Config: cfg, Client: cs.CoreV1().RESTClient()}
+	execCfg := cfg
+	if *resume {
+		execCfg = execreader.ResumeTLSSessions(cfg)
+	}
+	ex := &execreader.RemoteExecutor{Config: execCfg, Client: cs.CoreV1().RESTClient()}
 	work := make(chan target)
 	var wg sync.WaitGroup
 	var failed atomic.Int64
