@@ -67,7 +67,8 @@ FUZZTIME ?= 10s
 FUZZ_TARGETS := plugin/reading:FuzzParseStatus plugin/reading:FuzzParseCapsh \
                 plugin/reading:FuzzParseNetSockets plugin/capset:FuzzParseHex \
                 plugin/capset:FuzzParseName plugin/termsafe:FuzzClean plugin/probe:FuzzParse \
-                plugin/harden:FuzzHarden
+                plugin/harden:FuzzHarden plugin/containerid:FuzzFromCgroup plugin/containerid:FuzzParse \
+                plugin/filecap:FuzzParse plugin/nodereading:FuzzDecode
 .PHONY: fuzz
 fuzz:
 	@for t in $(FUZZ_TARGETS); do pkg=./$${t%%:*}; fn=$${t#*:}; \
