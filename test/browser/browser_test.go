@@ -65,10 +65,13 @@ func browser(t *testing.T) (context.Context, func()) {
 		chromedp.Flag("disable-sync", true),
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(1600, 1000),
+		// Chromium's first start on a loaded 2-core machine took over chromedp's default 20 s to
+		// print its DevTools address (seen in a CI-like run beside other builds).
+		chromedp.WSURLReadTimeout(2 * time.Minute),
 	}
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(actx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 3*time.Minute)
 	return ctx, func() { cancelTimeout(); cancel(); cancelAlloc() }
 }
 
