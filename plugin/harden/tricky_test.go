@@ -49,7 +49,7 @@ func TestTrickyLayouts(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			res, err := File(context.Background(), "tricky.yaml", []byte(tc.in), Options{})
 			wantErr := map[string]string{
-				"directive (yaml.v3 reads only YAML 1.1 directives)": "document 1, line 1: yaml: found incompatible YAML document",
+				"directive (yaml.v3 reads only YAML 1.1 directives)": "document 1, line 1: found incompatible YAML document",
 				"duplicate key": `cannot read the pod spec: yaml: unmarshal errors:
   line 8: mapping key "name" already defined at line 7`,
 			}[tc.name]
