@@ -360,7 +360,7 @@ func (e *editor) seq(n *yaml.Node, want []any, sl slot) error {
 	}
 	rest := want[j:]
 	if kept == 0 && (flow || len(rest) == 0) {
-		return e.replace(n, want, sl, nil)
+		return e.replace(n, want, sl, n) // n: new items are quoted like the ones they replace
 	}
 	j = 0
 	for i, it := range n.Content {
@@ -537,7 +537,9 @@ func (e *editor) localRenderer(n *yaml.Node) renderer {
 		v := n.Content[i+1]
 		if v.Kind == yaml.SequenceNode && len(v.Content) > 0 && scalarItems(v.Content) {
 			r.flowLists = v.Style&yaml.FlowStyle != 0
-			r.quoteItems = r.flowLists && v.Content[0].Style&yaml.DoubleQuotedStyle != 0
+			if r.flowLists {
+				r.itemStyle = v.Content[0].Style & (yaml.DoubleQuotedStyle | yaml.SingleQuotedStyle)
+			}
 			break
 		}
 	}
