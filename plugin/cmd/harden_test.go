@@ -29,7 +29,7 @@ spec:
     spec:
       containers:
       - name: web
-        image: nginx
+        image: example/web
         ports:
         - containerPort: 80
 `
