@@ -133,17 +133,18 @@ func Decide(pod Pod, c Container, ev *Evidence, opt Options) Decision {
 		uid = pod.RunAsUser
 	}
 	startsAsRoot := uid != nil && *uid == 0 || uid == nil && !(f.imgKnown && f.img.entry.uid != nil)
+	// The strongest evidence first: its reason is the one a capability is listed with.
 	portNeeds(pod, c, ev, &d, addNeed)
+	fileCaps := capset.Set(0)
+	if ev != nil {
+		fileCaps = observedNeeds(ev, &d, addNeed)
+	}
 	if startsAsRoot {
 		for _, n := range f.cmd.needs {
 			addNeed(n)
 		}
 	}
 	imageNeeds(pod, c, ev, f, uid, startsAsRoot, &d, addNeed)
-	fileCaps := capset.Set(0)
-	if ev != nil {
-		fileCaps = observedNeeds(ev, &d, addNeed)
-	}
 
 	d.Drop = []string{"ALL"}
 	ignoredDropAll(c.SC.Drop, &d)
