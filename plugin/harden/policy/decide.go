@@ -265,8 +265,12 @@ func imageNeeds(pod Pod, c Container, ev *Evidence, f facts, uid *int64, startsA
 	}
 	start, _ := portStart(pod, ev)
 	for _, n := range e.needs {
-		if n.port > 0 && (n.port >= start || len(c.Ports) > 0 && !declares(c, n.port)) {
-			continue // ports are opened for it, or the manifest moved it elsewhere (its containerPorts)
+		if n.port > 0 && n.port >= start {
+			continue // the pod opens ports below 1024 to everyone
+		}
+		if n.port > 0 && len(c.Ports) > 0 && !declares(c, n.port) {
+			d.Notes = append(d.Notes, fmt.Sprintf("%s listens on port %d by default, but the manifest declares other ports: taken as reconfigured, so no %s for port %d", e.name, n.port, n.cap, n.port))
+			continue
 		}
 		addNeed(need{n.cap, SourceImage, e.name + ": " + n.why})
 	}
@@ -447,15 +451,26 @@ func notHeld(c Container, raw, name string, h held, cp capset.Cap) string {
 	if hasAll(c.SC.Drop) && raw == "" {
 		return "the manifest drops ALL"
 	}
+	var why []string
 	if raw != "" {
-		if _, ok := capset.RuntimeName(raw); !ok {
-			return fmt.Sprintf("%s ignores the spelling %q", h.where(cp), clip(raw))
+		if _, ok := capset.RuntimeName(raw); !ok && (len(h.families) == 0 || contains(h.families, "containerd")) {
+			why = append(why, fmt.Sprintf("containerd ignores the spelling %q", clip(raw)))
 		}
 	}
-	if w := h.where(cp); w != "" {
-		return "not on " + w
+	if len(h.refused) > 0 {
+		names := make([]string, len(h.refused))
+		for i, f := range h.refused {
+			names[i] = familyName(f)
+		}
+		why = append(why, strings.Join(names, " and ")+" refuse to create the container (a capability name they do not know)")
 	}
-	return "not on the runtimes checked"
+	if len(why) == 0 {
+		if w := h.where(cp); w != "" {
+			return "not on " + w
+		}
+		return "not on the runtimes checked"
+	}
+	return strings.Join(why, "; ")
 }
 
 // defaultsLack explains a capability missing on some runtimes because their defaults differ.

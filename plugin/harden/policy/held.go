@@ -40,6 +40,7 @@ type held struct {
 	// not grant it.
 	missing  map[capset.Cap][]string
 	families []string // every family counted, in RuleSets order
+	refused  []string // families that refuse to create the original container
 }
 
 // holdings predicts the original spec on each runtime (expect.Predict, the node's full set taken
@@ -54,6 +55,9 @@ func holdings(pod Pod, c Container, runtimes []expect.Runtime) held {
 	for _, r := range runtimes {
 		p := expect.Predict(expect.Input{Declared: d, Node: expect.Node{Runtime: r, Full: capset.Known}})
 		if len(p.Rejected) > 0 {
+			if !contains(h.refused, r.Family) {
+				h.refused = append(h.refused, r.Family)
+			}
 			continue
 		}
 		counted++
@@ -121,9 +125,9 @@ func familyName(f string) string {
 	return f
 }
 
-// runtimes are the rule sets the decision must respect: all that package expect models, or the
-// families the user named.
-func (o Options) runtimes() []expect.Runtime {
+// RuleSets are the runtime versions the decision must not raise privilege on: every rule set
+// package expect models, or those of the families the user named (Options.Runtimes).
+func (o Options) RuleSets() []expect.Runtime {
 	var out []expect.Runtime
 	for _, r := range expect.RuleSets() {
 		if len(o.Runtimes) == 0 || contains(o.Runtimes, r.Family) {
@@ -132,9 +136,6 @@ func (o Options) runtimes() []expect.Runtime {
 	}
 	return out
 }
-
-// RuleSets are the runtime versions the options ask harden to respect (see Options.Runtimes).
-func (o Options) RuleSets() []expect.Runtime { return o.runtimes() }
 
 func contains(l []string, s string) bool {
 	for _, e := range l {
