@@ -35,7 +35,7 @@ func uid(n int64) *int64 { return &n }
 
 // images is the table. Keep it short and exact: a wrong entry breaks a workload that harden
 // claimed to understand. Entries marked "run" were run hardened on this project's e2e cluster
-// (test/e2e harden_images_test.go); the others are read from the upstream files cited.
+// (test/e2e/harden_web_test.go); the others are read from the upstream files cited.
 var images = []imageEntry{{
 	name:   "nginx",
 	repos:  []string{"docker.io/library/nginx", "public.ecr.aws/nginx/nginx", "mirror.gcr.io/library/nginx"},
@@ -46,7 +46,7 @@ var images = []imageEntry{{
 		{"SETUID", "workers setuid to the worker user (src/os/unix/ngx_process_cycle.c:824)", 0},
 		{"NET_BIND_SERVICE", "the default server listens on port 80 (mainline/debian/Dockerfile:145 EXPOSE 80)", 80},
 	},
-	source: "nginx/docker-nginx@0d7f4380 mainline/debian/Dockerfile:19-20 (user nginx, uid 101; no USER, so root), 143-149 (entrypoint, CMD nginx); nginx/nginx@3f6f7824 src/core/ngx_file.c:632, src/os/unix/ngx_process_cycle.c:799-826; run: Debian's nginx-light in test/e2e",
+	source: "nginx/docker-nginx@0d7f4380 mainline/debian/Dockerfile:19-20 (user nginx, uid 101; no USER, so root), 143-149 (entrypoint, CMD nginx); nginx/nginx@3f6f7824 src/core/ngx_file.c:632, src/os/unix/ngx_process_cycle.c:799-826; run: Debian 12's nginx package (under the nginx-light metapackage) in test/e2e harden_web_test.go",
 }, {
 	name:   "httpd",
 	repos:  []string{"docker.io/library/httpd", "public.ecr.aws/docker/library/httpd"},
@@ -56,7 +56,7 @@ var images = []imageEntry{{
 		{"SETUID", "children setuid to User www-data (modules/arch/unix/mod_unixd.c:188)", 0},
 		{"NET_BIND_SERVICE", "Listen 80 (2.4/Dockerfile:233 EXPOSE 80)", 80},
 	},
-	source: "docker-library/httpd@9b63b37c 2.4/Dockerfile:203-204 (User/Group www-data), 233-234 (EXPOSE 80, CMD httpd-foreground); apache/httpd@0cb68044 modules/arch/unix/mod_unixd.c:120-188; run: Debian's apache2 in test/e2e",
+	source: "docker-library/httpd@9b63b37c 2.4/Dockerfile:203-204 (User/Group www-data), 233-234 (EXPOSE 80, CMD httpd-foreground); apache/httpd@0cb68044 modules/arch/unix/mod_unixd.c:120-188; run: Debian 12's apache2 in test/e2e harden_web_test.go",
 }, {
 	name:   "php (apache)",
 	repos:  []string{"docker.io/library/php"},
