@@ -115,6 +115,17 @@ var images = []imageEntry{{
 	},
 	source: "MariaDB/mariadb-docker@1b6429ba 11.8/docker-entrypoint.sh:210 (find -exec chown), 699 (exec gosu mysql)",
 }, {
+	name:   "mongo",
+	repos:  []string{"docker.io/library/mongo"},
+	runsAs: "root: the entrypoint gives /data/db and /data/configdb to mongodb, then re-executes itself as mongodb with gosu",
+	needs: []imageNeed{
+		{"CHOWN", "find -L /data/configdb /data/db ! -user mongodb -exec chown mongodb (8.3/docker-entrypoint.sh:14)", 0},
+		{"DAC_OVERRIDE", "that find walks /data/db, which mongodb owns after the first start (8.3/docker-entrypoint.sh:14)", 0},
+		{"SETGID", "exec gosu mongodb (8.3/docker-entrypoint.sh:22)", 0},
+		{"SETUID", "exec gosu mongodb (8.3/docker-entrypoint.sh:22)", 0},
+	},
+	source: "docker-library/mongo@2c69a57b 8.3/docker-entrypoint.sh:12-22 (when root: find -exec chown, exec gosu mongodb)",
+}, {
 	name:   "redis",
 	repos:  []string{"docker.io/library/redis"},
 	runsAs: "root: the entrypoint gives /data to redis, then re-executes itself as redis with gosu",
