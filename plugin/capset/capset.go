@@ -103,10 +103,12 @@ func ParseName(s string) (Cap, error) {
 // keyword in kubectl-caps: show and harden must give one verdict on every spelling.
 func IsAll(name string) bool { return strings.ToUpper(name) == "ALL" }
 
-// RuntimeName resolves one entry of capabilities.add or .drop exactly as containerd and CRI-O
-// do: upper-case it, prefix CAP_, and look the result up among the capabilities the runtime
-// knows. ok is false for what they silently ignore: "CAP_SYS_TIME" (CAP_CAP_SYS_TIME), numbers
-// ("35" becomes CAP_35), blanks, unknown names, and the ALL keyword (see IsAll).
+// RuntimeName resolves one entry of capabilities.add or .drop exactly as containerd does:
+// upper-case it, prefix CAP_, and look the result up among the capabilities it knows. ok is false
+// for what containerd silently ignores: "CAP_SYS_TIME" (CAP_CAP_SYS_TIME), numbers ("35" becomes
+// CAP_35), blanks, unknown names, and the ALL keyword (see IsAll). CRI-O and Docker read names
+// differently (they keep a CAP_ prefix and refuse unknown names): package expect has every
+// runtime's rule.
 func RuntimeName(name string) (c Cap, ok bool) {
 	u := strings.ToUpper(name)
 	c, found := byName[u]

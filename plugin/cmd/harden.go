@@ -50,14 +50,23 @@ func NewCmdHarden(f cmdutil.Factory, streams genericiooptions.IOStreams) *cobra.
 		Short: "Rewrite manifests to drop ALL capabilities and add back only what each container needs",
 		Long: `Harden sets every container's securityContext to capabilities: {drop: [ALL], add: [...]}
 with the fewest capabilities that have a reason: a containerPort below 1024 (NET_BIND_SERVICE),
-a capability the manifest adds on purpose (kept, and reported when risky; --strict removes those
-without evidence), or what the running pods were seen doing (--observe). It also sets
-allowPrivilegeEscalation: false unless a kept capability can only work through file capabilities.
+what the manifest's own command runs (chown, iptables, ip, ping, su-exec, mount, ...), what the
+upstream entrypoint of a well-known image needs (a cited table: nginx, httpd, php:apache,
+postgres, mysql, redis, kube-vip, ingress-nginx, CNI agents, ...), a capability the manifest adds
+on purpose (kept, and reported when risky; --strict removes those without evidence), or what the
+running pods were seen doing (--observe). It sets allowPrivilegeEscalation: false, which still
+lets the entrypoint's own file capabilities work.
+
+The hardened spec never grants a capability the original does not: harden predicts both on
+containerd, CRI-O and Docker (old and new versions) and leaves a container unchanged, saying why,
+where that would not hold (--runtime limits the runtimes, --respell-cap-prefix makes CAP_X entries
+effective on purpose).
 
 Only securityContext lines change: comments, key order, quoting, indentation, flow style,
 document separators and line endings stay as they are; JSON stays JSON. Containers with
-privileged: true are left alone unless --drop-privileged is given. A live object (TYPE/NAME) is
-read from the cluster and printed as a clean manifest; nothing is ever written to the cluster.
+privileged: true or add: [ALL] are left alone unless --drop-privileged is given. A kustomization
+directory is rendered with kubectl kustomize. A live object (TYPE/NAME) is read from the cluster
+and printed as a clean manifest; nothing is ever written to the cluster.
 
 The report on stderr says, per container, what changed and why.`,
 		Example: `  # Print hardened manifests
@@ -73,9 +82,10 @@ The report on stderr says, per container, what changed and why.`,
   # The same as SARIF for code scanning (annotations on the pull request)
   kubectl caps harden -f k8s/ -R --check -o sarif > caps.sarif
 
-  # Helm charts: harden the rendered output, or emit Kustomize patches
+  # Helm charts and kustomizations: harden the rendered output, or emit a Kustomize Component
   helm template my-release ./chart | kubectl caps harden -f -
-  helm template my-release ./chart | kubectl caps harden -f - -o patch > patches.yaml
+  kubectl caps harden -f overlays/prod --check
+  kubectl kustomize overlays/prod | kubectl caps harden -f - -o patch > overlays/prod/caps-harden/kustomization.yaml
 
   # A live workload, with what its running pods do as evidence
   kubectl caps harden deployment/web -n shop
@@ -99,15 +109,18 @@ The report on stderr says, per container, what changed and why.`,
 	cmd.Flags().BoolVarP(&o.InPlace, "in-place", "i", false, "write the hardened files back (atomically: a temporary file renamed over the original)")
 	cmd.Flags().BoolVar(&o.Diff, "diff", false, "print a unified diff instead of the hardened manifests")
 	cmd.Flags().BoolVar(&o.Check, "check", false, "change nothing; exit 1 if something is not hardened, 0 if everything is, 2 on errors")
-	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "output format: empty for the hardened manifests, 'patch' for Kustomize strategic-merge patches (one per workload), 'sarif' (with --check) for code scanning")
+	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "output format: empty for the hardened manifests, 'patch' for a Kustomize Component holding one patch per workload (strategic merge for built-in kinds, JSON 6902 for custom resources), 'sarif' (with --check) for code scanning")
 	cmd.Flags().StringVar(&o.ReportFile, "report", "", "also write the report as JSON to this file")
 	cmd.Flags().BoolVar(&o.Observe, "observe", false, "read the running pods of each workload and derive needed capabilities from what their processes do")
 	cmd.Flags().BoolVar(&o.Strict, "strict", false, "remove capabilities the manifest adds when nothing shows they are needed")
-	cmd.Flags().BoolVar(&o.DropPrivileged, "drop-privileged", false, "harden privileged containers too (privileged: false, drop ALL, minimal add)")
+	cmd.Flags().BoolVar(&o.DropPrivileged, "drop-privileged", false, "harden privileged containers and those adding ALL too (privileged: false, drop ALL, the capabilities harden can derive; the report says what is likely missing)")
+	cmd.Flags().BoolVar(&o.RespellPrefixed, "respell-cap-prefix", false, "write add entries containerd ignores (CAP_NET_ADMIN) as NET_ADMIN: a first-time grant on containerd, on purpose")
+	cmd.Flags().StringSliceVar(&o.Runtimes, "runtime", nil, "container runtimes your nodes use (containerd, cri-o, docker): the hardened spec must grant no more than the original on these; default all")
 	cmd.Flags().StringVar(&o.Level, "level", "", "evaluate each hardened pod template against a Pod Security Standards level: baseline or restricted")
 	cmd.Flags().BoolVar(&o.FixLevel, "fix-level", false, "with --level, also set the fields the level needs (seccompProfile RuntimeDefault, runAsNonRoot)")
 	_ = cmd.RegisterFlagCompletionFunc("output", fixedCompletion("patch", "sarif"))
 	_ = cmd.RegisterFlagCompletionFunc("level", fixedCompletion("baseline", "restricted"))
+	_ = cmd.RegisterFlagCompletionFunc("runtime", fixedCompletion("containerd", "cri-o", "docker"))
 	return cmd
 }
 
@@ -164,6 +177,11 @@ func (o *HardenOptions) Validate() error {
 	case o.Level != "" && o.Level != "baseline" && o.Level != "restricted":
 		return fmt.Errorf("unsupported --level %q: use baseline or restricted", o.Level)
 	}
+	for _, r := range o.Runtimes {
+		if r != "containerd" && r != "cri-o" && r != "docker" {
+			return fmt.Errorf("unsupported --runtime %q: use containerd, cri-o or docker", r)
+		}
+	}
 	if o.InPlace {
 		for _, f := range o.Filenames {
 			if f == "-" {
@@ -185,7 +203,7 @@ func (o *HardenOptions) Run(ctx context.Context) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	inputs, failed := o.readInputs()
+	inputs, failed := o.readInputs(ctx)
 	opts := harden.Options{Options: o.Options, Namespace: o.namespace}
 	if o.Observe {
 		opts.Observer = o.observer
@@ -195,6 +213,11 @@ func (o *HardenOptions) Run(ctx context.Context) error {
 	var done []input
 	var failures []error
 	for _, in := range inputs {
+		if in.kustomization != "" && o.InPlace {
+			fmt.Fprintf(o.ErrOut, "error: %v\n", kustomizeInPlace(in.kustomization))
+			failed = true
+			continue
+		}
 		fileOpts := opts
 		if in.live {
 			fileOpts.Observer = o.observer // live objects are observed without being asked

@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"io/fs"
@@ -27,11 +28,14 @@ type input struct {
 	data []byte
 	mode fs.FileMode
 	live bool
+	// kustomization is set for a kustomization directory: data is its rendering, and nothing
+	// can be written back.
+	kustomization string
 }
 
 // readInputs reads every -f (or the live objects). A file that cannot be read is reported and
 // skipped; failed says so.
-func (o *HardenOptions) readInputs() (inputs []input, failed bool) {
+func (o *HardenOptions) readInputs(ctx context.Context) (inputs []input, failed bool) {
 	if len(o.args) > 0 {
 		return o.readLive()
 	}
@@ -52,6 +56,16 @@ func (o *HardenOptions) readInputs() (inputs []input, failed bool) {
 			failed = true
 		}
 		for _, p := range paths {
+			if isKustomization(p) {
+				data, err := renderKustomization(ctx, p)
+				if err != nil {
+					fmt.Fprintf(o.ErrOut, "error: %v\n", err)
+					failed = true
+					continue
+				}
+				inputs = append(inputs, input{name: p + " (kubectl kustomize)", data: data, kustomization: p})
+				continue
+			}
 			in, err := readFile(p)
 			if err != nil {
 				fmt.Fprintf(o.ErrOut, "error: %v\n", err)
@@ -65,7 +79,9 @@ func (o *HardenOptions) readInputs() (inputs []input, failed bool) {
 }
 
 // expand turns one -f into files: the file itself (whatever its name), or a directory's
-// .yaml/.yml/.json files (its subdirectories too with -R), sorted.
+// .yaml/.yml/.json files (its subdirectories too with -R), sorted. A kustomization directory
+// (the one given, or one met with -R) stands for itself, whole: it is rendered, not read file by
+// file.
 func (o *HardenOptions) expand(f string) ([]string, error) {
 	st, err := os.Stat(f)
 	if err != nil {
@@ -81,6 +97,10 @@ func (o *HardenOptions) expand(f string) ([]string, error) {
 		}
 		if d.IsDir() {
 			if p != f && !o.Recursive {
+				return filepath.SkipDir
+			}
+			if isKustomization(p) {
+				out = append(out, p)
 				return filepath.SkipDir
 			}
 			return nil

@@ -12,6 +12,7 @@ import (
 	"github.com/pmezard/go-difflib/difflib"
 
 	"github.com/kubectl-caps/kubectl-caps/plugin/harden"
+	"github.com/kubectl-caps/kubectl-caps/plugin/termsafe"
 )
 
 // emit writes what was asked: hardened manifests, a diff, patches, or files in place. On stdout
@@ -46,13 +47,18 @@ func (o *HardenOptions) emit(inputs []input, results []*harden.Result, failed bo
 		return nil
 	case o.Output == "patch":
 		var all []harden.Patch
+		var problems []string
 		for _, r := range results {
 			for _, p := range r.Patches {
 				if p.Problem != "" {
-					fmt.Fprintf(o.ErrOut, "warning: %s %s: %s\n", p.Kind, p.Name, p.Problem)
+					problems = append(problems, fmt.Sprintf("%s %s: %s", p.Kind, p.Name, p.Problem))
 				}
 				all = append(all, p)
 			}
+		}
+		if len(problems) > 0 {
+			// A component that silently leaves a container out would read as done.
+			return fmt.Errorf("cannot write every patch:\n  %s", termsafe.Clean(strings.Join(problems, "\n  ")))
 		}
 		out, err := harden.RenderPatches(all)
 		if err != nil {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -29,7 +30,7 @@ spec:
     spec:
       containers:
       - name: web
-        image: nginx
+        image: example/web
         ports:
         - containerPort: 80
 `
@@ -222,22 +223,28 @@ func TestHardenPatchAndReport(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	want := `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-spec:
-  template:
-    spec:
-      containers:
-        - name: web
-          securityContext:
-            capabilities:
-              drop:
-                - ALL
-              add:
-                - NET_BIND_SERVICE
-            allowPrivilegeEscalation: false
+	want := `# Kustomize Component from kubectl caps harden -o patch. Save it as DIR/kustomization.yaml and
+# add DIR to the components of the kustomization that renders these workloads.
+apiVersion: kustomize.config.k8s.io/v1alpha1
+kind: Component
+patches:
+  - patch: |
+      apiVersion: apps/v1
+      kind: Deployment
+      metadata:
+        name: web
+      spec:
+        template:
+          spec:
+            containers:
+              - name: web
+                securityContext:
+                  capabilities:
+                    drop:
+                      - ALL
+                    add:
+                      - NET_BIND_SERVICE
+                  allowPrivilegeEscalation: false
 `
 	if out != want {
 		t.Errorf("patch:\n%s\nwant:\n%s", out, want)
@@ -329,5 +336,97 @@ func TestHardenLiveObject(t *testing.T) {
 		if !strings.HasPrefix(r, "GET ") {
 			t.Errorf("harden must only read from the cluster, sent %s", r)
 		}
+	}
+}
+
+// TestHardenPatchUnnamedContainer: a built-in kind's container without a name cannot be patched
+// by a strategic merge: -o patch names the problem and fails, writing nothing. A custom resource
+// (the usual Knative Service) gets a JSON 6902 patch, which needs no name.
+func TestHardenPatchUnnamedContainer(t *testing.T) {
+	deploy := "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    spec:\n      containers:\n      - image: example/web\n"
+	out, errOut, code := runHarden(t, deploy, "-f", "-", "-o", "patch")
+	if code != 2 || out != "" || !strings.Contains(errOut, "Deployment web: containers[0] has no name") {
+		t.Errorf("exit %d, stdout %q, stderr:\n%s", code, out, errOut)
+	}
+	if !strings.Contains(errOut, "container #1 (no name): hardened") || !strings.Contains(errOut, "-o patch cannot address it") {
+		t.Errorf("the report must name the unnamed container and say what it means:\n%s", errOut)
+	}
+	knative := "apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata: {name: hello}\nspec:\n  template:\n    spec:\n      containers:\n      - image: example/hello\n"
+	out, errOut, code = runHarden(t, knative, "-f", "-", "-o", "patch")
+	if code != 0 || !strings.Contains(out, "path: /spec/template/spec/containers/0/securityContext") || strings.Contains(out, "op: test") {
+		t.Errorf("exit %d:\n%s\n%s", code, out, errOut)
+	}
+}
+
+// TestHardenKustomization: a kustomization directory is rendered with the real kubectl
+// kustomize, so --check judges what would be applied (a patch file in the overlay is no
+// workload); -i refuses and gives the commands that work; following them makes --check pass.
+func TestHardenKustomization(t *testing.T) {
+	if _, err := exec.LookPath("kubectl"); err != nil {
+		t.Skip("needs kubectl on PATH")
+	}
+	dir := t.TempDir()
+	write(t, dir, "base/deploy.yaml", webDeployment, 0o644)
+	write(t, dir, "base/kustomization.yaml", "resources: [deploy.yaml]\n", 0o644)
+	// The overlay's patch is a fragment: hardened as a file it would lose the base's port 80.
+	patch := "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n      - name: web\n        env: [{name: MODE, value: prod}]\n"
+	write(t, dir, "overlays/prod/env.yaml", patch, 0o644)
+	write(t, dir, "overlays/prod/kustomization.yaml", "resources: [../../base]\npatches: [{path: env.yaml}]\n", 0o644)
+	overlay := filepath.Join(dir, "overlays", "prod")
+
+	_, errOut, code := runHarden(t, "", "-f", overlay, "--check")
+	if code != 1 || !strings.Contains(errOut, "(kubectl kustomize): Deployment web") || !strings.Contains(errOut, "NET_BIND_SERVICE added (spec): containerPort 80") {
+		t.Fatalf("--check on the overlay: exit %d\n%s", code, errOut)
+	}
+	out, _, code := runHarden(t, "", "-f", dir, "-R", "--diff")
+	if code != 0 || strings.Count(out, "+++ b/") != 2 || strings.Contains(out, "env.yaml") {
+		t.Errorf("-R renders each kustomization (base and overlay) and no file inside them (exit %d):\n%s", code, out)
+	}
+	_, errOut, code = runHarden(t, "", "-f", overlay, "-i")
+	if code != 2 || !strings.Contains(errOut, "is a kustomization") || !strings.Contains(errOut, "-o patch >") {
+		t.Fatalf("-i on a kustomization: exit %d\n%s", code, errOut)
+	}
+	if b, _ := os.ReadFile(filepath.Join(overlay, "env.yaml")); string(b) != patch {
+		t.Error("-i must not touch the overlay's files")
+	}
+	// What the refusal says to do.
+	rendered, err := exec.Command("kubectl", "kustomize", overlay).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	component, errOut, code := runHarden(t, string(rendered), "-f", "-", "-o", "patch")
+	if code != 0 {
+		t.Fatalf("-o patch: exit %d\n%s", code, errOut)
+	}
+	write(t, overlay, "caps-harden/kustomization.yaml", component, 0o644)
+	write(t, overlay, "kustomization.yaml", "resources: [../../base]\npatches: [{path: env.yaml}]\ncomponents: [caps-harden]\n", 0o644)
+	if _, errOut, code := runHarden(t, "", "-f", overlay, "--check"); code != 0 {
+		t.Errorf("after adding the component, --check exits %d:\n%s", code, errOut)
+	}
+}
+
+func TestHardenRuntimeFlag(t *testing.T) {
+	if _, errOut, code := runHarden(t, "", "-f", "x.yaml", "--runtime", "rkt"); code != 2 || !strings.Contains(errOut, `unsupported --runtime "rkt"`) {
+		t.Errorf("exit %d: %s", code, errOut)
+	}
+	// NET_RAW in use (ping) but outside CRI-O's defaults: left alone, unless the nodes run only
+	// containerd.
+	ping := "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: probe\n    image: busybox\n    command: [ping, example.com]\n"
+	out, errOut, code := runHarden(t, ping, "-f", "-")
+	if code != 0 || strings.Contains(out, "securityContext") || !strings.Contains(errOut, "left unchanged: NET_RAW is needed") {
+		t.Errorf("exit %d:\n%s\n%s", code, out, errOut)
+	}
+	out, errOut, code = runHarden(t, ping, "-f", "-", "--runtime", "containerd")
+	if code != 0 || !strings.Contains(out, "- NET_RAW") {
+		t.Errorf("--runtime containerd: exit %d:\n%s\n%s", code, out, errOut)
+	}
+}
+
+// TestHardenTemplateHint: an unrendered Helm template gets the command that renders it.
+func TestHardenTemplateHint(t *testing.T) {
+	tpl := "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\n{{- if .Values.labels }}\n  labels: {}\n{{- end }}\n"
+	_, errOut, code := runHarden(t, tpl, "-f", "-")
+	if code != 2 || !strings.Contains(errOut, "-: document 1, line 5:") || !strings.Contains(errOut, "helm template RELEASE CHART | kubectl caps harden -f -") {
+		t.Errorf("exit %d: %s", code, errOut)
 	}
 }

@@ -144,7 +144,7 @@ func NewCmdShow(f cmdutil.Factory, streams genericiooptions.IOStreams) *cobra.Co
 	cmd.Flags().StringVar(&o.ReportFile, "report", "", "also write the JSON report of the same scan to this file")
 	_ = cmd.RegisterFlagCompletionFunc("by", fixedCompletion("workload", "pod"))
 	_ = cmd.RegisterFlagCompletionFunc("fail-on", fixedCompletion(findingIDs()...))
-	cmd.Flags().BoolVar(&o.Procs, "procs", false, "one row per process instead of per container")
+	cmd.Flags().BoolVar(&o.Procs, "procs", false, "one row per process instead of per container (-o json, yaml and html always include every process; there it changes nothing)")
 	cmd.Flags().BoolVar(&o.Explain, "explain", false, "print every container's findings in full under the table")
 	cmd.Flags().IntVar(&o.Concurrency, "concurrency", o.Concurrency, "how many containers to read at once")
 	cmd.Flags().DurationVar(&o.Timeout, "timeout", o.Timeout, "give up on one container's exec after this long")
@@ -231,9 +231,6 @@ func (o *ShowOptions) Validate() error {
 	case "", "table", "wide", "json", "yaml", "html":
 	default:
 		return fmt.Errorf("unknown output format %q: use table, wide, json, yaml or html", o.Output)
-	}
-	if o.Procs && (o.Output == "json" || o.Output == "yaml" || o.Output == "html") {
-		return fmt.Errorf("--procs selects a table layout; -o %s always includes every process", o.Output)
 	}
 	switch o.By {
 	case "pod", "workload":

@@ -334,11 +334,17 @@ func TestShowValidate(t *testing.T) {
 		{[]string{"show", "-o", "xml"}, `unknown output format "xml"`},
 		{[]string{"show", "-A", "pod/p"}, "cannot use --all-namespaces with a resource name"},
 		{[]string{"show", "--concurrency", "0"}, "--concurrency must be at least 1"},
-		{[]string{"show", "--procs", "-o", "json"}, "--procs selects a table layout"},
 	} {
 		_, stderr, code := runCaps(t, s, tc.args...)
 		if code == 0 || !strings.Contains(stderr, tc.want) {
 			t.Errorf("%v: exit %d stderr %q, want %q", tc.args, code, stderr, tc.want)
+		}
+	}
+	// JSON, YAML and HTML always hold every process: --procs changes nothing there, as kubectl accepts
+	// flags that do not apply to a format.
+	for _, format := range []string{"json", "yaml", "html"} {
+		if stdout, stderr, code := runCaps(t, s, "show", "--procs", "-o", format); code == 2 || strings.Contains(stderr, "--procs") || stdout == "" {
+			t.Errorf("show --procs -o %s: exit %d stderr %q", format, code, stderr)
 		}
 	}
 	if _, stderr, _ := runCaps(t, s, "show", "-n", "empty"); !strings.Contains(stderr, "No resources found in empty namespace.") {

@@ -40,23 +40,36 @@ type Prediction struct {
 	// kernel applies the uid rules.
 	Granted capset.Set
 	// Ignored lists declared capability names the runtime will not apply (CAP_ prefix, unknown).
-	Ignored     []string
+	Ignored []string
+	// Rejected lists names for which the runtime refuses to create the container (CRI-O and
+	// Docker on unknown names); the sets are then what it would have granted otherwise.
+	Rejected    []string
 	Assumptions []string
 }
 
 // Predict applies the runtime's rules and then the kernel's execve rules for the process's uid.
 //
-// Runtime rules (containerd pkg/cri/opts WithCapabilities, CRI-O setOCICapabilities): privileged
-// gets the node's full set; otherwise start from the runtime default, then `add: [ALL]` → full,
-// `drop: [ALL]` → empty, then each named add, then each named drop — so a capability both added
-// and dropped ends up dropped, whatever the YAML order. Names are upper-cased and prefixed with
-// CAP_ by the runtime, so "CAP_SYS_TIME" becomes the unknown "CAP_CAP_SYS_TIME", which runc
-// ignores.
+// Runtime rules: privileged gets the node's full set. Otherwise names are read as the runtime
+// reads them (resolve: containerd ignores "CAP_X" and unknown names, CRI-O and Docker take
+// "CAP_X" and refuse unknown names), then:
+//   - containerd (WithCapabilities) and CRI-O (SpecSetupCapabilities): start from the runtime
+//     default, `add: [ALL]` → full, `drop: [ALL]` → empty, then each named add, then each named
+//     drop — so a capability both added and dropped ends up dropped, whatever the YAML order,
+//     and add: [ALL] with drop: [ALL] grants only the named adds.
+//   - Docker 19.03+ (moby TweakCapabilities): add: [ALL] → full minus the named drops (drop:
+//     [ALL] then changes nothing); else drop: [ALL] → only the named adds; else default minus
+//     drops plus adds — an add wins over a drop of the same name.
+//   - Docker before 19.03: add: [ALL] starts from full; drop: [ALL] empties that; named drops,
+//     then named adds (an add wins here too).
 //
 // Kernel rules: for uid 0 the permitted and effective sets equal the bounding set given by the
 // runtime. For any other uid, execve clears permitted and effective (Kubernetes sets no ambient
 // capabilities), so added capabilities sit only in the bounding set, unusable unless a binary
-// carries file capabilities and no_new_privs is off.
+// carries file capabilities. All three runtimes put the granted set in the OCI permitted set for
+// every user (containerd pkg/oci WithCapabilities, CRI-O AddProcessCapabilityPermitted, moby
+// through the same containerd option), which is why allowPrivilegeEscalation: false (no_new_privs)
+// does not stop the entrypoint's file capabilities: the kernel caps what an execve gains at the
+// permitted set held before it (this project's e2e scenario 7 on containerd).
 func Predict(in Input) Prediction {
 	d := in.Declared
 	p := Prediction{Default: in.Node.Runtime.DefaultSet(), Seccomp: reading.SeccompUnknown}
@@ -76,17 +89,10 @@ func Predict(in Input) Prediction {
 	if d.Privileged {
 		granted = full
 	} else {
-		granted = p.Default
-		if containsAll(d.Add) {
-			granted = full
-		}
-		if containsAll(d.Drop) {
-			granted = 0
-		}
-		add, ignoredAdd := runtimeNames(d.Add)
-		drop, ignoredDrop := runtimeNames(d.Drop)
-		granted = granted.Union(add.Intersect(full)).Minus(drop)
-		p.Ignored = append(ignoredAdd, ignoredDrop...)
+		add, drop := in.Node.Runtime.resolve(d.Add), in.Node.Runtime.resolve(d.Drop)
+		granted = compose(in.Node.Runtime, p.Default, full, add, drop)
+		p.Ignored = append(add.ignored, drop.ignored...)
+		p.Rejected = append(add.rejected, drop.rejected...)
 	}
 	p.Granted = granted
 	p.Bnd = granted
@@ -140,24 +146,36 @@ func containsAll(list []string) bool {
 	return false
 }
 
-// runtimeNames resolves names the way CRI runtimes do (capset.RuntimeName); what they ignore
-// ("CAP_SYS_TIME", typos, numbers) is returned for the report. The ALL keyword is handled by the
-// caller.
-func runtimeNames(list []string) (capset.Set, []string) {
-	var s capset.Set
-	var ignored []string
-	for _, n := range list {
-		if capset.IsAll(n) {
-			continue
+// compose grants what add and drop ask of a non-privileged container, in the runtime's order.
+func compose(r Runtime, def, full capset.Set, add, drop resolved) capset.Set {
+	adds := add.set.Intersect(full)
+	if r.Family != "docker" {
+		g := def
+		if add.all {
+			g = full
 		}
-		c, ok := capset.RuntimeName(n)
-		if !ok {
-			ignored = append(ignored, n)
-			continue
+		if drop.all {
+			g = 0
 		}
-		s = s.With(c)
+		return g.Union(adds).Minus(drop.set)
 	}
-	return s, ignored
+	if r.dockerBefore1903() {
+		g := def
+		if add.all {
+			g = full
+		}
+		if drop.all {
+			g = 0
+		}
+		return g.Minus(drop.set).Union(adds)
+	}
+	switch {
+	case add.all:
+		return full.Minus(drop.set)
+	case drop.all:
+		return adds
+	}
+	return def.Minus(drop.set).Union(adds)
 }
 
 // Report renders the prediction into the report's form.

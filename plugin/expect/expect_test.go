@@ -92,6 +92,66 @@ func TestPredict(t *testing.T) {
 	}
 }
 
+// TestPredictRuntimeRules: the three runtimes read add and drop lists differently (see resolve
+// and compose for the code each rule was read from).
+func TestPredictRuntimeRules(t *testing.T) {
+	def, crio := capset.RuntimeDefaultContainerd, capset.RuntimeDefaultCRIO
+	full := capset.Known
+	const sysAdmin, netRaw, netAdmin, sysTime, chown = 21, 13, 12, 25, 0
+	rt := func(s string) Node { return Node{Runtime: ParseRuntime(s)} }
+	tests := []struct {
+		name     string
+		node     Node
+		add      []string
+		drop     []string
+		want     capset.Set
+		rejected int
+		ignored  int
+	}{
+		{"containerd: a drop beats an add of the same name", rt("containerd://2.1.0"), []string{"SYS_ADMIN"}, []string{"SYS_ADMIN"}, def, 0, 0},
+		{"cri-o: a drop beats an add of the same name", rt("cri-o://1.30.0"), []string{"SYS_ADMIN"}, []string{"SYS_ADMIN"}, crio, 0, 0},
+		{"docker: an add beats a drop of the same name", rt("docker://24.0.7"), []string{"SYS_ADMIN"}, []string{"SYS_ADMIN"}, def.With(sysAdmin), 0, 0},
+		{"docker before 19.03: an add beats a drop too", rt("docker://18.09.9"), []string{"SYS_ADMIN"}, []string{"SYS_ADMIN"}, def.With(sysAdmin), 0, 0},
+		{"containerd: add ALL, drop ALL grants only named adds", rt("containerd://1.6.20"), []string{"ALL", "NET_RAW"}, []string{"ALL"}, capset.Of(netRaw), 0, 0},
+		{"docker 19.03+: add ALL wins over drop ALL", rt("docker://24.0.7"), []string{"ALL"}, []string{"ALL", "CHOWN"}, full.Without(chown), 0, 0},
+		{"docker before 19.03: add ALL, drop ALL grants only named adds", rt("docker://18.09.9"), []string{"ALL", "NET_RAW"}, []string{"ALL"}, capset.Of(netRaw), 0, 0},
+		{"containerd: add ALL drop X is all but X", rt("containerd://1.6.20"), []string{"ALL"}, []string{"NET_RAW"}, full.Without(netRaw), 0, 0},
+		{"containerd ignores CAP_ names", rt("containerd://1.6.20"), []string{"CAP_NET_ADMIN", "cap_sys_time"}, []string{"ALL"}, 0, 0, 2},
+		{"cri-o applies CAP_ names in any case", rt("cri-o://1.30.0"), []string{"CAP_NET_ADMIN", "cap_sys_time"}, []string{"ALL"}, capset.Of(netAdmin, sysTime), 0, 0},
+		{"docker applies CAP_ names", rt("docker://24.0.7"), []string{"CAP_NET_ADMIN", "sys_time"}, []string{"ALL"}, capset.Of(netAdmin, sysTime), 0, 0},
+		{"docker before 19.03 refuses CAP_ names", rt("docker://18.09.9"), []string{"CAP_NET_ADMIN"}, []string{"ALL"}, 0, 1, 0},
+		{"cri-o refuses unknown names, in drop too", rt("cri-o://1.30.0"), []string{"FLY"}, []string{"CAP_ALL"}, crio, 2, 0},
+		{"docker refuses unknown names", rt("docker://24.0.7"), []string{"35"}, nil, def, 1, 0},
+		{"containerd ignores unknown names and CAP_ALL", rt("containerd://1.6.20"), []string{"FLY"}, []string{"CAP_ALL"}, def, 0, 2},
+		{"lower-case all is ALL everywhere", rt("cri-o://1.30.0"), nil, []string{"all"}, 0, 0, 0},
+		{"docker: lower-case all is ALL", rt("docker://24.0.7"), nil, []string{"All"}, 0, 0, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := Predict(Input{Declared: report.Declared{Add: tt.add, Drop: tt.drop}, Node: tt.node})
+			if p.Bnd != tt.want || p.Eff != tt.want {
+				t.Errorf("bounding %v effective %v, want %v", p.Bnd.Names(), p.Eff.Names(), tt.want.Names())
+			}
+			if len(p.Rejected) != tt.rejected || len(p.Ignored) != tt.ignored {
+				t.Errorf("rejected %q ignored %q, want %d and %d", p.Rejected, p.Ignored, tt.rejected, tt.ignored)
+			}
+		})
+	}
+}
+
+func TestRuleSets(t *testing.T) {
+	families := map[string]int{}
+	for _, r := range RuleSets() {
+		families[r.Family]++
+		if r.Name() == "" || r.Version == "" {
+			t.Errorf("rule set %+v has no version", r)
+		}
+	}
+	if families["containerd"] < 2 || families["cri-o"] < 2 || families["docker"] < 3 {
+		t.Errorf("every family and the versions where its rules change must be modelled: %v", families)
+	}
+}
+
 func TestPredictAssumptions(t *testing.T) {
 	p := Predict(Input{Declared: report.Declared{Privileged: true}, Node: Node{Runtime: ParseRuntime("")}})
 	if p.Bnd != capset.Known {

@@ -13,6 +13,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/kubectl-caps/kubectl-caps/plugin/capset"
+	"github.com/kubectl-caps/kubectl-caps/plugin/harden/policy"
 	"github.com/kubectl-caps/kubectl-caps/plugin/manifest"
 	"github.com/kubectl-caps/kubectl-caps/plugin/workload"
 )
@@ -86,6 +87,20 @@ func TestCorpus(t *testing.T) {
 			}
 			if again.Changed || !bytes.Equal(again.Output, res.Output) {
 				t.Errorf("second run changed the output")
+			}
+			// Every option set edits every container it decides to change.
+			for _, opt := range []policy.Options{{}, {Strict: true}, {DropPrivileged: true}} {
+				r, err := File(context.Background(), name, in, Options{Options: opt})
+				if err != nil {
+					t.Fatalf("%+v: %v", opt, err)
+				}
+				for _, w := range r.Report.Workloads {
+					for _, c := range w.Containers {
+						if strings.HasPrefix(c.Skipped, "cannot edit safely") {
+							t.Errorf("%+v: %s container %s: %s", opt, w.Name, c.Name, c.Skipped)
+						}
+					}
+				}
 			}
 		})
 	}

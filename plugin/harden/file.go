@@ -5,6 +5,7 @@
 package harden
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"strings"
@@ -72,7 +73,7 @@ func File(ctx context.Context, name string, data []byte, opt Options) (*Result, 
 	stream, err := manifest.Parse(data)
 	if err != nil {
 		if pe, ok := err.(*manifest.ParseError); ok {
-			return nil, &Error{File: name, Document: pe.Document, Line: pe.Line, Msg: pe.Msg}
+			return nil, &Error{File: name, Document: pe.Document, Line: pe.Line, Msg: pe.Msg + templateHint(data)}
 		}
 		return nil, &Error{File: name, Msg: err.Error()}
 	}
@@ -88,38 +89,119 @@ func File(ctx context.Context, name string, data []byte, opt Options) (*Result, 
 	return res, nil
 }
 
+// templateHint recognises an unrendered Helm (or other Go) template, which is no YAML yet.
+func templateHint(data []byte) string {
+	for i, line := range bytes.Split(data, []byte("\n")) {
+		if o := bytes.Index(line, []byte("{{")); o >= 0 && bytes.Contains(line[o:], []byte("}}")) {
+			return fmt.Sprintf("; line %d holds a template action ({{ ... }}): this is an unrendered Helm chart template, render it first: helm template RELEASE CHART | kubectl caps harden -f -", i+1)
+		}
+	}
+	return ""
+}
+
+// edit is one container's securityContext change and the report entry it belongs to.
+type edit struct {
+	change    manifest.Change
+	workload  int // index in the file report's workloads
+	container int
+}
+
 func hardenDoc(ctx context.Context, file string, doc *manifest.Doc, opt Options, res *Result) ([]byte, error) {
 	if doc.Root == nil {
 		return doc.Raw, nil
 	}
-	var changes []manifest.Change
-	for _, t := range workload.Find(doc.Root) {
+	var edits []edit
+	templates := workload.Find(doc.Root)
+	first := len(res.Report.Workloads)
+	for _, t := range templates {
 		line := doc.Line + t.Line - 1
 		if t.Problem != "" {
 			return nil, &Error{File: file, Document: doc.Number, Line: line, Object: t.Ref(), Msg: "cannot read the pod spec: " + t.Problem}
 		}
-		wr, cs, patch := hardenTemplate(ctx, t, opt)
+		wr, cs := hardenTemplate(ctx, t, opt)
 		wr.Document, wr.Line = doc.Number, line
+		for i, c := range cs {
+			if c != nil {
+				edits = append(edits, edit{*c, len(res.Report.Workloads), i})
+			}
+		}
 		res.Report.Workloads = append(res.Report.Workloads, wr)
-		changes = append(changes, cs...)
-		if patch != nil {
-			res.Patches = append(res.Patches, *patch)
+	}
+	out := doc.Raw
+	if len(edits) > 0 {
+		b, err := doc.Apply(changesOf(edits), editOptions)
+		if err != nil {
+			b = applyEach(doc, edits, res)
+		}
+		if b != nil {
+			out = b
+			res.Changed = true
+			res.Report.Changed = true
 		}
 	}
-	if len(changes) == 0 {
-		return doc.Raw, nil
+	// Patches follow what was really changed.
+	for k, t := range templates {
+		if p := buildPatch(t, res.Report.Workloads[first+k]); p != nil {
+			res.Patches = append(res.Patches, *p)
+		}
 	}
-	out, err := doc.Apply(changes, editOptions)
-	if err != nil {
-		return nil, &Error{File: file, Document: doc.Number, Line: doc.Line, Msg: "cannot edit safely: " + err.Error()}
-	}
-	res.Changed = true
-	res.Report.Changed = true
 	return out, nil
 }
 
-// hardenTemplate decides every container of one pod template.
-func hardenTemplate(ctx context.Context, t workload.Template, opt Options) (WorkloadReport, []manifest.Change, *Patch) {
+// buildPatch is the patch for the containers of one template that were changed.
+func buildPatch(t workload.Template, wr WorkloadReport) *Patch {
+	p := newPatch(t)
+	changed := false
+	for i, c := range t.Containers {
+		if cr := wr.Containers[i]; cr.Changed {
+			p.add(c, cr.Before, cr.After)
+			changed = true
+		} else {
+			p.keep(c)
+		}
+	}
+	if !changed {
+		return nil
+	}
+	return p
+}
+
+func changesOf(edits []edit) []manifest.Change {
+	out := make([]manifest.Change, len(edits))
+	for i, e := range edits {
+		out[i] = e.change
+	}
+	return out
+}
+
+// applyEach is the way out when the document's changes cannot be made together: typically a
+// container whose securityContext is shared with another through an anchor and a merge key
+// (<<: *base). Each container is kept if its edit is safe together with those kept before it;
+// the others are left unchanged, and the report says why. It returns nil when no container could
+// be changed.
+func applyEach(doc *manifest.Doc, edits []edit, res *Result) []byte {
+	var ok []edit
+	var out []byte
+	for _, e := range edits {
+		try := append(append([]edit{}, ok...), e)
+		b, err := doc.Apply(changesOf(try), editOptions)
+		if err != nil {
+			cr := &res.Report.Workloads[e.workload].Containers[e.container]
+			cr.Changed, cr.Changes, cr.After = false, nil, nil
+			cr.Skipped = "cannot edit safely: " + err.Error()
+			if strings.Contains(err.Error(), "alias") || strings.Contains(err.Error(), "anchor") {
+				cr.Warnings = append(cr.Warnings, "its securityContext cannot change without changing another container's too (an anchor shared through a merge key or an alias): write it out for this container, then harden again")
+			}
+			continue
+		}
+		ok, out = try, b
+	}
+	return out
+}
+
+// hardenTemplate decides every container of one pod template. changes has one entry per
+// container, nil where nothing changes.
+func hardenTemplate(ctx context.Context, t workload.Template, opt Options) (WorkloadReport, []*manifest.Change) {
 	wr := WorkloadReport{
 		APIVersion: t.APIVersion, Kind: t.Kind, Name: t.Name, Namespace: t.Namespace,
 		Path: manifest.PathString(t.SpecPath), Containers: []ContainerReport{},
@@ -131,29 +213,36 @@ func hardenTemplate(ctx context.Context, t workload.Template, opt Options) (Work
 	pod := policy.PodFrom(t.Spec)
 	evidence, why := observe(ctx, t, opt)
 	wr.Evidence = why
-	var changes []manifest.Change
+	changes := make([]*manifest.Change, len(t.Containers))
 	hardened := copySpec(t.Spec)
-	patch := newPatch(t)
-	for _, c := range t.Containers {
+	strategic := builtIn(t.Kind, t.APIVersion)
+	for i, c := range t.Containers {
 		var ev *policy.Evidence
 		if e, ok := evidence[c.Name]; ok {
 			ev = &e
 		}
-		d := policy.Decide(pod, policy.ContainerFrom(c.Spec, c.Type), ev, opt.Options)
+		orig := policy.ContainerFrom(c.Spec, c.Type)
+		d := policy.Decide(pod, orig, ev, opt.Options)
 		before, _ := c.Spec["securityContext"].(map[string]any)
 		cr := ContainerReport{
 			Name: c.Name, Type: c.Type, Skipped: d.Skipped, Before: before,
 			Capabilities: d.Capabilities, Notes: d.Notes, Warnings: d.Warnings, Evidence: ev,
 		}
+		if c.Name == "" && strategic {
+			cr.Warnings = append(cr.Warnings, fmt.Sprintf("has no name (%s): the API server refuses a %s without one, and -o patch cannot address it", manifest.PathString(c.Path[len(c.Path)-2:]), t.Kind))
+		}
 		if d.Skipped == "" {
 			after := d.SecurityContext(before)
-			cr.After = after
-			if _, present := c.Spec["securityContext"]; !present || !manifest.Equal(before, after) {
+			if r := raise(pod, orig, withSC(c.Spec, after, c.Type), d.Licensed, opt.RuleSets()); r != "" {
+				cr.Skipped = "the hardened securityContext would raise privilege: " + r
+			} else if _, present := c.Spec["securityContext"]; !present || !manifest.Equal(before, after) {
+				cr.After = after
 				cr.Changed = true
 				cr.Changes = policy.Changes(before, after)
-				changes = append(changes, manifest.Change{Path: append(append([]any{}, c.Path...), "securityContext"), Want: after})
+				changes[i] = &manifest.Change{Path: append(append([]any{}, c.Path...), "securityContext"), Want: after}
 				setContainerSC(hardened, c, after)
-				patch.add(c, before, after)
+			} else {
+				cr.After = after
 			}
 		}
 		wr.Containers = append(wr.Containers, cr)
@@ -166,10 +255,17 @@ func hardenTemplate(ctx context.Context, t workload.Template, opt Options) (Work
 			wr.PodSecurity = &lr
 		}
 	}
-	if len(changes) == 0 {
-		patch = nil
+	return wr, changes
+}
+
+// withSC is a container's facts with its securityContext replaced.
+func withSC(spec, sc map[string]any, typ string) policy.Container {
+	c := make(map[string]any, len(spec))
+	for k, v := range spec {
+		c[k] = v
 	}
-	return wr, changes, patch
+	c["securityContext"] = sc
+	return policy.ContainerFrom(c, typ)
 }
 
 func observe(ctx context.Context, t workload.Template, opt Options) (map[string]policy.Evidence, string) {

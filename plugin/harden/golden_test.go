@@ -15,7 +15,7 @@ import (
 var update = flag.Bool("update", false, "rewrite the golden files in testdata from the current output")
 
 // optionsFor reads options from a case's name: strict-*, dropprivileged-*, restricted-* (with
-// --fix-level), baseline-* (evaluation only).
+// --fix-level), baseline-* (evaluation only), respell-* (--respell-cap-prefix).
 func optionsFor(name string) Options {
 	var o Options
 	for _, part := range strings.Split(name, "-") {
@@ -28,6 +28,8 @@ func optionsFor(name string) Options {
 			o.Level, o.FixLevel = "restricted", true
 		case "baseline":
 			o.Level = "baseline"
+		case "respell":
+			o.RespellPrefixed = true
 		}
 	}
 	return o

@@ -3,6 +3,7 @@ package harden
 import (
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/kubectl-caps/kubectl-caps/plugin/harden/policy"
 	"github.com/kubectl-caps/kubectl-caps/plugin/termsafe"
@@ -24,11 +25,14 @@ func WriteText(w io.Writer, f FileReport) {
 		if wl.Item != nil {
 			where += fmt.Sprintf(", item %d", *wl.Item)
 		}
+		if p := unusualPath(wl.Path); p != "" {
+			where += ", " + p // one of several pod templates of the object (Argo Experiment)
+		}
 		fmt.Fprintf(w, "%s: %s %s (%s)\n", clean(f.Name), clean(wl.Kind), clean(name), where)
 		if wl.Evidence != "" {
 			fmt.Fprintf(w, "  warning: %s\n", clean(wl.Evidence))
 		}
-		for _, c := range wl.Containers {
+		for i, c := range wl.Containers {
 			state := "already hardened"
 			switch {
 			case c.Skipped != "":
@@ -40,7 +44,11 @@ func WriteText(w io.Writer, f FileReport) {
 			if c.Type != "container" {
 				kind = " (" + c.Type + ")"
 			}
-			fmt.Fprintf(w, "  container %s%s: %s\n", clean(c.Name), kind, state)
+			name := clean(c.Name)
+			if name == "" {
+				name = fmt.Sprintf("#%d (no name)", i+1)
+			}
+			fmt.Fprintf(w, "  container %s%s: %s\n", name, kind, state)
 			for _, ch := range c.Changes {
 				fmt.Fprintf(w, "    ~ %s\n", clean(ch))
 			}
@@ -69,6 +77,20 @@ func WriteText(w io.Writer, f FileReport) {
 			fmt.Fprintf(w, "  error: %s\n", clean(wl.Error))
 		}
 	}
+}
+
+// unusualPath is a pod template's path when it is not the one its kind always has.
+func unusualPath(path string) string {
+	if strings.HasPrefix(path, "items[") {
+		if _, rest, ok := strings.Cut(path, "]."); ok {
+			path = rest
+		}
+	}
+	switch path {
+	case "spec", "template.spec", "spec.template.spec", "spec.jobTemplate.spec.template.spec":
+		return ""
+	}
+	return clean(path)
 }
 
 // clean makes manifest text safe for a terminal: names and values come from files harden did not

@@ -43,13 +43,15 @@ func TestTrickyLayouts(t *testing.T) {
 		{"duplicate key", pod("  - name: a\n    name: b\n"), nil},
 		{"json one line", `{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p"},"spec":{"containers":[{"name":"a","image":"x"}]}}`, []string{`"securityContext": {"capabilities": {"drop": ["ALL"]}, "allowPrivilegeEscalation": false}`}},
 		{"json tabs", "{\n\t\"kind\": \"Pod\",\n\t\"spec\": {\n\t\t\"containers\": [\n\t\t\t{\"name\": \"a\"}\n\t\t]\n\t}\n}\n", nil},
+		{"single-quoted KYAML", "---\n{\n  apiVersion: 'v1',\n  kind: 'Pod',\n  metadata: {\n    name: 'p',\n  },\n  spec: {\n    containers: [{\n      name: 'c',\n      image: 'x',\n    }],\n  },\n}\n", []string{"drop: ['ALL']"}},
+		{"replaced items keep their quotes", pod("  - name: a\n    securityContext:\n      capabilities:\n        drop: ['NET_RAW']\n"), []string{"drop: ['ALL']"}},
 		{"nested list", "apiVersion: v1\nkind: List\nitems:\n- kind: List\n  items:\n  - " + strings.ReplaceAll(strings.TrimSpace(pod("  - name: a\n")), "\n", "\n    ") + "\n", nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			res, err := File(context.Background(), "tricky.yaml", []byte(tc.in), Options{})
 			wantErr := map[string]string{
-				"directive (yaml.v3 reads only YAML 1.1 directives)": "document 1, line 1: yaml: found incompatible YAML document",
+				"directive (yaml.v3 reads only YAML 1.1 directives)": "document 1, line 1: found incompatible YAML document",
 				"duplicate key": `cannot read the pod spec: yaml: unmarshal errors:
   line 8: mapping key "name" already defined at line 7`,
 			}[tc.name]

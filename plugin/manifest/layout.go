@@ -9,12 +9,12 @@ import (
 // layout is how a document is written, learnt from the document itself, so that inserted text
 // looks like the text around it.
 type layout struct {
-	nl        string // line break
-	unit      int    // block indentation step
-	seqIndent int    // how far a block sequence's '-' sits right of its key (0 or unit)
-	jsonKeys  bool   // keys are double-quoted (JSON)
-	quote     bool   // string values are double-quoted (JSON, KYAML)
-	flowUnit  string // indentation step inside multi-line flow collections
+	nl        string     // line break
+	unit      int        // block indentation step
+	seqIndent int        // how far a block sequence's '-' sits right of its key (0 or unit)
+	jsonKeys  bool       // keys are double-quoted (JSON)
+	quote     yaml.Style // string values are double- or single-quoted (JSON, KYAML): new ones too
+	flowUnit  string     // indentation step inside multi-line flow collections
 }
 
 // maxLayoutNodes bounds how much of a document layout detection looks at.
@@ -23,7 +23,7 @@ const maxLayoutNodes = 5000
 func detectLayout(s *source, root *yaml.Node) layout {
 	l := layout{nl: s.newline(), unit: 2, flowUnit: "  "}
 	units, seqs, flowUnits := map[int]int{}, map[int]int{}, map[string]int{}
-	var quotedKeys, plainKeys, quotedVals, plainVals int
+	var quotedKeys, plainKeys, quotedVals, singleVals, plainVals int
 	seen := 0
 	var walk func(n *yaml.Node)
 	walk = func(n *yaml.Node) {
@@ -42,9 +42,12 @@ func detectLayout(s *source, root *yaml.Node) layout {
 						plainKeys++
 					}
 					if v.Kind == yaml.ScalarNode && v.Tag == "!!str" {
-						if v.Style&yaml.DoubleQuotedStyle != 0 {
+						switch {
+						case v.Style&yaml.DoubleQuotedStyle != 0:
 							quotedVals++
-						} else {
+						case v.Style&yaml.SingleQuotedStyle != 0:
+							singleVals++
+						default:
 							plainVals++
 						}
 					}
@@ -87,7 +90,12 @@ func detectLayout(s *source, root *yaml.Node) layout {
 	}
 	if root != nil && root.Style&yaml.FlowStyle != 0 {
 		l.jsonKeys = quotedKeys > plainKeys
-		l.quote = quotedVals > plainVals
+		switch {
+		case quotedVals > plainVals && quotedVals >= singleVals:
+			l.quote = yaml.DoubleQuotedStyle
+		case singleVals > plainVals && singleVals > quotedVals:
+			l.quote = yaml.SingleQuotedStyle
+		}
 	}
 	best, bestN := "", 0
 	for u, n := range flowUnits {

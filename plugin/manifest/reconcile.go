@@ -29,6 +29,9 @@ type slot struct {
 	flow   bool   // the value sits inside a flow collection
 	multi  bool   // ...one spread over several lines
 	indent string // leading whitespace of the line the value's key is on (multi-line flow)
+	// trailing writes a multi-line flow value with a comma after its last entry, as the one
+	// it replaces has (KYAML).
+	trailing bool
 }
 
 func (e *editor) reconcile(n *yaml.Node, want any, sl slot) error {
@@ -61,7 +64,7 @@ func (e *editor) reconcile(n *yaml.Node, want any, sl slot) error {
 	case map[string]any:
 		if n.Kind == yaml.MappingNode && n.Tag == "!!map" {
 			if n.Style&yaml.FlowStyle != 0 {
-				return e.flowMap(n, w, have)
+				return e.flowMap(n, w, have, sl)
 			}
 			return e.blockMap(n, w, have, sl)
 		}
@@ -210,10 +213,22 @@ func (e *editor) deleteBlockEntry(k, v *yaml.Node) error {
 	return nil
 }
 
-func (e *editor) flowMap(n *yaml.Node, want map[string]any, have any) error {
+func (e *editor) flowMap(n *yaml.Node, want map[string]any, have any, sl slot) error {
 	open, closeEnd, multi, err := e.flowBounds(n)
 	if err != nil {
 		return err
+	}
+	// Entries that go and entries that come: the new ones would be placed after an entry being
+	// deleted (the edits would overlap), so the mapping is written anew, in its own layout.
+	if add := missingEntries(n, want, have); len(add) > 0 {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if k := n.Content[i]; k.Kind == yaml.ScalarNode && !isMerge(k) {
+				if _, ok := want[k.Value]; !ok {
+					sl.trailing = e.trailingComma(n)
+					return e.replace(n, want, sl, n)
+				}
+			}
+		}
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
@@ -360,7 +375,7 @@ func (e *editor) seq(n *yaml.Node, want []any, sl slot) error {
 	}
 	rest := want[j:]
 	if kept == 0 && (flow || len(rest) == 0) {
-		return e.replace(n, want, sl, nil)
+		return e.replace(n, want, sl, n) // n: new items are quoted like the ones they replace
 	}
 	j = 0
 	for i, it := range n.Content {
@@ -492,7 +507,7 @@ func (e *editor) replace(n *yaml.Node, want any, sl slot, hint *yaml.Node) error
 		}
 		text := e.r.inline(want, hint)
 		if sl.multi {
-			text = e.r.multiline(want, sl.indent, false, hint)
+			text = e.r.multiline(want, sl.indent, sl.trailing, hint)
 		}
 		if empty(n) {
 			text = " " + text
@@ -537,7 +552,9 @@ func (e *editor) localRenderer(n *yaml.Node) renderer {
 		v := n.Content[i+1]
 		if v.Kind == yaml.SequenceNode && len(v.Content) > 0 && scalarItems(v.Content) {
 			r.flowLists = v.Style&yaml.FlowStyle != 0
-			r.quoteItems = r.flowLists && v.Content[0].Style&yaml.DoubleQuotedStyle != 0
+			if r.flowLists {
+				r.itemStyle = v.Content[0].Style & (yaml.DoubleQuotedStyle | yaml.SingleQuotedStyle)
+			}
 			break
 		}
 	}
@@ -567,6 +584,19 @@ func (e *editor) localRenderer(n *yaml.Node) renderer {
 		level = next
 	}
 	return r
+}
+
+// trailingComma reports whether a flow collection's last entry is followed by a comma.
+func (e *editor) trailingComma(n *yaml.Node) bool {
+	if len(n.Content) == 0 {
+		return false
+	}
+	end, err := e.src.end(n.Content[len(n.Content)-1], true)
+	if err != nil {
+		return false
+	}
+	after := e.src.skipGap(end)
+	return after < len(e.src.b) && e.src.b[after] == ','
 }
 
 // flowBounds finds a flow collection's opening bracket, the offset just past its closing one, and

@@ -19,8 +19,9 @@ type renderer struct {
 	layout
 	keyOrder []string
 	// flowLists writes lists of scalars in flow style ([a, b]) inside block mappings, and
-	// quoteItems double-quotes their items, as the lists next to them are written.
-	flowLists, quoteItems bool
+	// itemStyle quotes their items, as the lists next to them are written.
+	flowLists bool
+	itemStyle yaml.Style
 }
 
 // plainSafe matches strings that read back as the same string when written without quotes in
@@ -52,10 +53,14 @@ func singleQuoted(v string) string { return "'" + strings.ReplaceAll(v, "'", "''
 func (r renderer) scalar(v any, style yaml.Style) string {
 	switch x := v.(type) {
 	case string:
+		q := style & (yaml.DoubleQuotedStyle | yaml.SingleQuotedStyle)
+		if r.quote == yaml.DoubleQuotedStyle || q == 0 {
+			q |= r.quote
+		}
 		switch {
-		case r.quote || style&yaml.DoubleQuotedStyle != 0:
+		case q&yaml.DoubleQuotedStyle != 0:
 			return doubleQuoted(x)
-		case style&yaml.SingleQuotedStyle != 0 && !strings.ContainsAny(x, "\n\r\t") && x == strings.TrimSpace(x):
+		case q&yaml.SingleQuotedStyle != 0 && !strings.ContainsAny(x, "\n\r\t") && x == strings.TrimSpace(x):
 			return singleQuoted(x)
 		case isPlainString(x):
 			return x
@@ -176,10 +181,14 @@ func (r renderer) inline(v any, hint *yaml.Node) string {
 		}
 		return "{" + strings.Join(parts, ", ") + "}"
 	case []any:
+		style := r.itemStyle
+		if h := resolve(hint); h != nil && h.Kind == yaml.SequenceNode && len(h.Content) > 0 && h.Content[0].Kind == yaml.ScalarNode {
+			style = h.Content[0].Style & (yaml.DoubleQuotedStyle | yaml.SingleQuotedStyle) // the items it replaces
+		}
 		parts := make([]string, len(x))
 		for i, e := range x {
-			if r.quoteItems && !hasCollections([]any{e}) {
-				parts[i] = r.scalar(e, yaml.DoubleQuotedStyle)
+			if style != 0 && !hasCollections([]any{e}) {
+				parts[i] = r.scalar(e, style)
 				continue
 			}
 			parts[i] = r.inline(e, item(hint, i))
@@ -270,7 +279,7 @@ func (r renderer) blockValue(b *strings.Builder, v any, col int, hint *yaml.Node
 		if len(x) > 0 {
 			b.WriteString(r.nl)
 			deeper := r
-			deeper.flowLists, deeper.quoteItems = false, false // those were learnt one level up
+			deeper.flowLists, deeper.itemStyle = false, 0 // those were learnt one level up
 			deeper.blockEntries(b, x, col+r.unit, hint)
 			return
 		}

@@ -7,6 +7,8 @@ import (
 	"io"
 	"regexp"
 	"strconv"
+	"strings"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -54,13 +56,13 @@ func Parse(data []byte) (*Stream, error) {
 		}
 		if err != nil {
 			pe := &ParseError{Document: number, Msg: err.Error()}
+			reported := 1
 			if m := yamlLine.FindStringSubmatch(pe.Msg); m != nil {
-				n, _ := strconv.Atoi(m[1])
-				pe.Line = p.line + n - 1
+				reported, _ = strconv.Atoi(m[1])
 				pe.Msg = pe.Msg[len(m[0]):]
-			} else {
-				pe.Line = p.line
 			}
+			pe.Msg = strings.TrimPrefix(pe.Msg, "yaml: ")
+			pe.Line = p.line + problemLine(d.Raw, pe.Msg, reported) - 1
 			return nil, pe
 		}
 		if root != nil {
@@ -110,4 +112,47 @@ func parseOne(b []byte) (*yaml.Node, error) {
 		return nil, nil
 	}
 	return doc.Content[0], nil
+}
+
+// problemLine is the 1-based line of a piece where its parse error is. yaml.v3 names the line where
+// the enclosing block starts (its context mark), one line early for parser errors, and no line at
+// all for invalid UTF-8 or an unknown alias. The problem is where the shortest prefix of the piece
+// that fails with the same message ends; the reported line is never past it, so the search starts
+// there. A parse is sequential, so a prefix holding the problem fails with it: the search is a
+// bisection over lines, O(log n) parses.
+func problemLine(b []byte, msg string, reported int) int {
+	src := newSource(b)
+	if !utf8.Valid(b) {
+		for off := 0; off < len(b); {
+			r, w := utf8.DecodeRune(b[off:])
+			if r == utf8.RuneError && w <= 1 {
+				return src.lineOf(off) + 1
+			}
+			off += w
+		}
+	}
+	fails := func(lines int) bool {
+		_, err := parseOne(b[:src.next(lines-1)])
+		if err == nil {
+			return false
+		}
+		m := err.Error()
+		if loc := yamlLine.FindStringIndex(m); loc != nil {
+			m = m[loc[1]:]
+		}
+		return strings.TrimPrefix(m, "yaml: ") == msg
+	}
+	lo, hi := max(reported, 1), src.lines()
+	if lo > hi || !fails(hi) {
+		return min(lo, hi)
+	}
+	for lo < hi {
+		mid := (lo + hi) / 2
+		if fails(mid) {
+			hi = mid
+		} else {
+			lo = mid + 1
+		}
+	}
+	return lo
 }

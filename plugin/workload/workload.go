@@ -1,6 +1,7 @@
 // Package workload finds the pod templates in a parsed manifest document, whatever kind holds
 // them: Pod, PodTemplate, the workload controllers, CronJob, List items, and any custom resource
-// with a pod template at spec.template.spec or spec.jobTemplate.spec.template.spec.
+// with pod templates (a "template" whose spec has containers) anywhere in its spec: Argo Rollout,
+// Experiment and AnalysisTemplate, Knative Service, ...
 package workload
 
 import (
@@ -72,80 +73,168 @@ func find(n *yaml.Node, path []any, item int, out *[]Template, depth int) {
 		}
 		return
 	}
-	var candidates [][]any
+	obj := object{node: n, path: path, item: item, kind: kind}
 	switch kind {
 	case "Pod":
-		candidates = [][]any{{"spec"}}
+		obj.template([]any{"spec"}, out)
 	case "PodTemplate":
-		candidates = [][]any{{"template", "spec"}}
+		obj.template([]any{"template", "spec"}, out)
 	default:
-		candidates = [][]any{{"spec", "template", "spec"}, {"spec", "jobTemplate", "spec", "template", "spec"}}
+		// Workload controllers, CronJob (spec.jobTemplate.spec.template), and custom resources
+		// whatever they call the way to their pod templates: Argo Experiment
+		// (spec.templates[].template), AnalysisTemplate (spec.metrics[].provider.job.spec.template),
+		// Knative Service, Rollout. A pod template is a "template" mapping whose spec has a
+		// containers list.
+		obj.search(n, nil, out, 0)
 	}
-	for _, rel := range candidates {
-		spec := walk(n, rel)
-		if spec == nil || spec.Kind != yaml.MappingNode {
-			continue
-		}
-		if cs := resolve(get(spec, "containers")); cs == nil || cs.Kind != yaml.SequenceNode {
-			continue
-		}
-		var plainSpec map[string]any
-		specErr := spec.Decode(&plainSpec)
-		metaRel := append(append([]any{}, rel[:len(rel)-1]...), "metadata")
-		meta := map[string]any{}
-		if m := walk(n, metaRel); m != nil {
-			_ = m.Decode(&meta)
-		}
-		t := Template{
-			APIVersion: scalar(get(n, "apiVersion")),
-			Kind:       kind,
-			Line:       n.Line,
-			Item:       item,
-			SpecPath:   appendPath(path, rel...),
-			MetaPath:   appendPath(path, metaRel...),
-			Spec:       plainSpec,
-			Meta:       meta,
-		}
-		if md := resolve(get(n, "metadata")); md != nil {
-			t.Name = scalar(get(md, "name"))
-			if t.Name == "" {
-				t.Name = scalar(get(md, "generateName"))
-			}
-			t.Namespace = scalar(get(md, "namespace"))
-		}
-		if specErr != nil {
-			t.Problem = specErr.Error()
-			*out = append(*out, t)
-			return
-		}
-		for _, list := range containerLists {
-			seq := resolve(get(spec, list))
-			plain, _ := plainSpec[list].([]any)
-			if seq == nil || seq.Kind != yaml.SequenceNode || len(plain) != len(seq.Content) {
+}
+
+// object is one manifest object whose pod templates are being looked for.
+type object struct {
+	node *yaml.Node
+	path []any // from the document root to the object (a List item's)
+	item int
+	kind string
+}
+
+// maxSearchDepth bounds how deep inside an object pod templates are looked for.
+const maxSearchDepth = 12
+
+func (o object) search(n *yaml.Node, rel []any, out *[]Template, depth int) {
+	n = resolve(n)
+	if n == nil || depth > maxSearchDepth {
+		return
+	}
+	switch n.Kind {
+	case yaml.MappingNode:
+		for _, k := range keys(n) {
+			if depth == 0 && (k == "metadata" || k == "status" || k == "kind" || k == "apiVersion") {
 				continue
 			}
-			for i, cn := range seq.Content {
-				cs, ok := plain[i].(map[string]any)
-				if !ok {
-					continue
-				}
-				c := Container{List: list, Path: appendPath(t.SpecPath, list, i), Line: resolve(cn).Line, Spec: cs}
-				c.Name, _ = cs["name"].(string)
-				switch list {
-				case "initContainers":
-					rp, _ := cs["restartPolicy"].(string)
-					c.Type = containers.InitType(rp)
-				case "ephemeralContainers":
-					c.Type = containers.Ephemeral
-				default:
-					c.Type = containers.Regular
-				}
-				t.Containers = append(t.Containers, c)
+			v := resolve(get(n, k))
+			if k == "template" && isPodSpec(get(v, "spec")) {
+				o.template(appendPath(rel, "template", "spec"), out)
+				continue
+			}
+			o.search(v, appendPath(rel, k), out, depth+1)
+		}
+	case yaml.SequenceNode:
+		for i, it := range n.Content {
+			o.search(it, appendPath(rel, i), out, depth+1)
+		}
+	}
+}
+
+// keys lists a mapping's keys as YAML sees them: its own, then those merged in (<<).
+func keys(n *yaml.Node) []string {
+	var out []string
+	seen := map[string]bool{}
+	var walk func(m *yaml.Node, depth int)
+	walk = func(m *yaml.Node, depth int) {
+		m = resolve(m)
+		if m == nil || depth > 8 {
+			return
+		}
+		if m.Kind == yaml.SequenceNode {
+			for _, s := range m.Content {
+				walk(s, depth+1)
+			}
+			return
+		}
+		if m.Kind != yaml.MappingNode {
+			return
+		}
+		var merged []*yaml.Node
+		for i := 0; i+1 < len(m.Content); i += 2 {
+			k := m.Content[i]
+			switch {
+			case k.Kind != yaml.ScalarNode:
+			case k.Value == "<<" && k.Tag != "!!str":
+				merged = append(merged, m.Content[i+1])
+			case !seen[k.Value]:
+				seen[k.Value] = true
+				out = append(out, k.Value)
 			}
 		}
+		for _, mm := range merged {
+			walk(mm, depth+1)
+		}
+	}
+	walk(n, 0)
+	return out
+}
+
+func isPodSpec(spec *yaml.Node) bool {
+	spec = resolve(spec)
+	if spec == nil || spec.Kind != yaml.MappingNode {
+		return false
+	}
+	cs := resolve(get(spec, "containers"))
+	return cs != nil && cs.Kind == yaml.SequenceNode
+}
+
+// template records the pod template whose spec is at rel inside the object, if it is one.
+func (o object) template(rel []any, out *[]Template) {
+	n := o.node
+	spec := walk(n, rel)
+	if !isPodSpec(spec) {
+		return
+	}
+	var plainSpec map[string]any
+	specErr := spec.Decode(&plainSpec)
+	metaRel := append(append([]any{}, rel[:len(rel)-1]...), "metadata")
+	meta := map[string]any{}
+	if m := walk(n, metaRel); m != nil {
+		_ = m.Decode(&meta)
+	}
+	t := Template{
+		APIVersion: scalar(get(n, "apiVersion")),
+		Kind:       o.kind,
+		Line:       n.Line,
+		Item:       o.item,
+		SpecPath:   appendPath(o.path, rel...),
+		MetaPath:   appendPath(o.path, metaRel...),
+		Spec:       plainSpec,
+		Meta:       meta,
+	}
+	if md := resolve(get(n, "metadata")); md != nil {
+		t.Name = scalar(get(md, "name"))
+		if t.Name == "" {
+			t.Name = scalar(get(md, "generateName"))
+		}
+		t.Namespace = scalar(get(md, "namespace"))
+	}
+	if specErr != nil {
+		t.Problem = specErr.Error()
 		*out = append(*out, t)
 		return
 	}
+	for _, list := range containerLists {
+		seq := resolve(get(spec, list))
+		plain, _ := plainSpec[list].([]any)
+		if seq == nil || seq.Kind != yaml.SequenceNode || len(plain) != len(seq.Content) {
+			continue
+		}
+		for i, cn := range seq.Content {
+			cs, ok := plain[i].(map[string]any)
+			if !ok {
+				continue
+			}
+			c := Container{List: list, Path: appendPath(t.SpecPath, list, i), Line: resolve(cn).Line, Spec: cs}
+			c.Name, _ = cs["name"].(string)
+			switch list {
+			case "initContainers":
+				rp, _ := cs["restartPolicy"].(string)
+				c.Type = containers.InitType(rp)
+			case "ephemeralContainers":
+				c.Type = containers.Ephemeral
+			default:
+				c.Type = containers.Regular
+			}
+			t.Containers = append(t.Containers, c)
+		}
+	}
+	*out = append(*out, t)
 }
 
 func appendPath(path []any, more ...any) []any {
@@ -155,7 +244,16 @@ func appendPath(path []any, more ...any) []any {
 
 func walk(n *yaml.Node, rel []any) *yaml.Node {
 	for _, seg := range rel {
-		n = resolve(get(resolve(n), seg.(string)))
+		switch s := seg.(type) {
+		case string:
+			n = resolve(get(resolve(n), s))
+		case int:
+			n = resolve(n)
+			if n == nil || n.Kind != yaml.SequenceNode || s >= len(n.Content) {
+				return nil
+			}
+			n = resolve(n.Content[s])
+		}
 		if n == nil {
 			return nil
 		}

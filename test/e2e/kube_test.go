@@ -80,7 +80,17 @@ func must(t *testing.T, args ...string) string {
 // namespaces still terminating from an earlier run does not matter) and deletes it afterwards.
 func namespace(t *testing.T, name string) string {
 	t.Helper()
-	ns := "e2e-" + name + "-" + h.runID
+	return createNamespace(t, "e2e-"+name+"-"+h.runID)
+}
+
+// hardenNamespace is a namespace for the harden tests of issue 11: harden-NAME-RUNID.
+func hardenNamespace(t *testing.T, name string) string {
+	t.Helper()
+	return createNamespace(t, "harden-"+name+"-"+h.runID)
+}
+
+func createNamespace(t *testing.T, ns string) string {
+	t.Helper()
 	must(t, "create", "namespace", ns)
 	must(t, "label", "namespace", ns, "kubectl-caps-e2e=true")
 	t.Cleanup(func() {

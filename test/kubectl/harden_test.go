@@ -44,14 +44,14 @@ func TestKubectlHarden(t *testing.T) {
 }
 
 // TestKubectlHardenPatchesApplyWithKustomize checks that -o patch output is what Kustomize takes:
-// the manifest plus the patches, built by kubectl's own kustomize, is hardened.
+// the manifest plus the patches (a Component), built by kubectl's own kustomize, is hardened.
 func TestKubectlHardenPatchesApplyWithKustomize(t *testing.T) {
 	dir := pluginDir(t)
 	work := t.TempDir()
 	manifest := "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      initContainers:\n      - name: init\n        image: busybox\n      containers:\n      - name: httpd\n        image: busybox\n        ports:\n        - containerPort: 80\n        securityContext:\n          capabilities:\n            add: [SYS_ADMIN]\n"
 	for name, content := range map[string]string{
 		"deploy.yaml":        manifest,
-		"kustomization.yaml": "resources:\n- deploy.yaml\npatches:\n- path: patches.yaml\n",
+		"kustomization.yaml": "resources:\n- deploy.yaml\ncomponents:\n- caps\n",
 	} {
 		if err := os.WriteFile(filepath.Join(work, name), []byte(content), 0o644); err != nil {
 			t.Fatal(err)
@@ -62,7 +62,10 @@ func TestKubectlHardenPatchesApplyWithKustomize(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("-o patch: exit %d\n%s", code, errOut)
 	}
-	if err := os.WriteFile(filepath.Join(work, "patches.yaml"), []byte(patches), 0o644); err != nil {
+	if err := os.MkdirAll(filepath.Join(work, "caps"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(work, "caps", "kustomization.yaml"), []byte(patches), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	built, errOut, code := kubectl(t, dir, noConfig, "kustomize", work)

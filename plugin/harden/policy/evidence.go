@@ -26,6 +26,16 @@ type Evidence struct {
 	UnprivilegedPortStart *int `json:"unprivilegedPortStart,omitempty"`
 	// Notes state every inference drawn, for the report.
 	Notes []string `json:"notes,omitempty"`
+	// Needs are capabilities a trace of the workload's capability checks saw it use (issue 13:
+	// `harden --trace`, `--evidence TRACE.json`); each becomes a need with source "traced",
+	// whether or not running pods were read.
+	Needs []TracedNeed `json:"needs,omitempty"`
+}
+
+// TracedNeed is one capability a trace saw used, and what used it.
+type TracedNeed struct {
+	Name   string `json:"name"`   // NET_BIND_SERVICE
+	Reason string `json:"reason"` // "bind(2) of port 80 by nginx (pid 1)"
 }
 
 // Observation is one container in one running pod, as the collector read it.

@@ -17,21 +17,33 @@ type Pod struct {
 	Windows      bool // spec.os.name: windows
 	// UnprivilegedPortStart is the pod's net.ipv4.ip_unprivileged_port_start sysctl, if set.
 	UnprivilegedPortStart *int
+	// HostPaths maps each hostPath volume's name to the node path it mounts.
+	HostPaths map[string]string
 }
 
 // Container holds one container's facts as the manifest declares them.
 type Container struct {
-	Name  string
-	Type  string // container, init, sidecar, ephemeral
-	Ports []Port
-	SC    SecurityContext
+	Name    string
+	Type    string // container, init, sidecar, ephemeral
+	Image   string
+	Command []string // command, as written (empty: the image's entrypoint)
+	Args    []string
+	Ports   []Port
+	Mounts  []Mount
+	SC      SecurityContext
 }
 
 // Port is one containerPort.
 type Port struct {
 	Number   int
+	HostPort int
 	Name     string
 	Protocol string
+}
+
+// Mount is one volumeMount.
+type Mount struct {
+	Volume, Path string
 }
 
 // SecurityContext is the part of a container's securityContext that hardening reads.
@@ -56,6 +68,16 @@ func PodFrom(spec map[string]any) Pod {
 	p.RunAsUser = int64Ptr(sc["runAsUser"])
 	p.RunAsNonRoot = boolPtr(sc["runAsNonRoot"])
 	p.SeccompType = seccompType(sc)
+	vols, _ := spec["volumes"].([]any)
+	for _, v := range vols {
+		m, _ := v.(map[string]any)
+		if hp, ok := m["hostPath"].(map[string]any); ok {
+			if p.HostPaths == nil {
+				p.HostPaths = map[string]string{}
+			}
+			p.HostPaths[str(m["name"])] = str(hp["path"])
+		}
+	}
 	sysctls, _ := sc["sysctls"].([]any)
 	for _, s := range sysctls {
 		m, _ := s.(map[string]any)
@@ -70,13 +92,22 @@ func PodFrom(spec map[string]any) Pod {
 
 // ContainerFrom reads a container's facts as yaml.v3 decodes them.
 func ContainerFrom(c map[string]any, typ string) Container {
-	out := Container{Name: str(c["name"]), Type: typ}
+	out := Container{Name: str(c["name"]), Type: typ, Image: str(c["image"]), Command: strs(c["command"]), Args: strs(c["args"])}
 	ports, _ := c["ports"].([]any)
 	for _, p := range ports {
 		m, _ := p.(map[string]any)
 		if n := int64Ptr(m["containerPort"]); n != nil {
-			out.Ports = append(out.Ports, Port{Number: int(*n), Name: str(m["name"]), Protocol: str(m["protocol"])})
+			port := Port{Number: int(*n), Name: str(m["name"]), Protocol: str(m["protocol"])}
+			if h := int64Ptr(m["hostPort"]); h != nil {
+				port.HostPort = int(*h)
+			}
+			out.Ports = append(out.Ports, port)
 		}
+	}
+	mounts, _ := c["volumeMounts"].([]any)
+	for _, v := range mounts {
+		m, _ := v.(map[string]any)
+		out.Mounts = append(out.Mounts, Mount{Volume: str(m["name"]), Path: str(m["mountPath"])})
 	}
 	sc, ok := c["securityContext"].(map[string]any)
 	if !ok {

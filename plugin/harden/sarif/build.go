@@ -186,7 +186,7 @@ func (w *where) container(c workload.Container, cr harden.ContainerReport) []Res
 		emit(RuleDropAllMissing, first(dropKey, fallback), "capabilities.drop lacks ALL, so the runtime's default capabilities stay; harden writes "+wants, true)
 	}
 	if bad, at := ignoredNames(before, add, drop); len(bad) > 0 {
-		emit(RuleCapabilityIgnored, first(at, fallback), fmt.Sprintf("%s: the runtime prefixes CAP_ itself and skips unknown names, so this was never applied; harden writes %s", strings.Join(bad, ", "), wants), true)
+		emit(RuleCapabilityIgnored, first(at, fallback), fmt.Sprintf("%s: containerd prefixes CAP_ itself and skips unknown names, so this never took effect there (CRI-O and Docker take a CAP_ prefix and refuse unknown names); harden writes %s", strings.Join(bad, ", "), wants), true)
 	}
 	if ape, ok := cr.After["allowPrivilegeEscalation"].(bool); ok && !ape {
 		if cur, ok := before["allowPrivilegeEscalation"].(bool); !ok || cur {
@@ -314,7 +314,8 @@ func addEntry(add *yaml.Node, name string) *yaml.Node {
 		return nil
 	}
 	for _, it := range add.Content {
-		if n, _ := capset.Normalize(it.Value); n == name {
+		// harden names a capability it keeps as written ("CAP_SYS_TIME") as written.
+		if n, _ := capset.Normalize(it.Value); n == name || it.Value == name {
 			return it
 		}
 	}

@@ -10,6 +10,9 @@
 #   docker.io/local/hostile-{flood,hang,forged}:v1
 #                               only /bin/sh, a static Go program (test/e2e/images/hostilesh) that
 #                               floods, never answers, or forges a probe answer (issue 7)
+#   docker.io/library/nginx:kubectl-caps-e2e, docker.io/library/httpd:kubectl-caps-e2e
+#                               Debian's nginx and apache2 packages (mkwebroot.sh): root entrypoints
+#                               that step down to www-data, as the upstream images do (issue 11)
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/env.sh"
@@ -51,6 +54,10 @@ for m in flood hang forged; do
   (cd "$HERE/../images/hostilesh" && CGO_ENABLED=0 GOOS=linux GOARCH=$ARCH go build -trimpath -ldflags "-s -w -X main.mode=$m" -o "$W/hostile-$m-root/bin/sh" .)
 done
 
+NGINX=$W/nginx-root HTTPD=$W/httpd-root
+"$HERE/mkwebroot.sh" "$NGINX" nginx
+"$HERE/mkwebroot.sh" "$HTTPD" httpd
+
 # ---- docker-archive writer: one layer, one config, one tag ----
 mkarchive() { # tag rootfs entrypoint-json out.tar
   local tag=$1 root=$2 ep=$3 out=$4 t
@@ -76,4 +83,7 @@ mkarchive docker.io/local/pause:v1   "$SLEEPER" '["/sleeper"]'               "$D
 for m in flood hang forged; do
   mkarchive docker.io/local/hostile-$m:v1 "$W/hostile-$m-root" '["/bin/sh"]' "$D/hostile-$m.tar"
 done
+# Tagged as the upstream repositories, so that harden knows them as it knows nginx and httpd.
+mkarchive docker.io/library/nginx:kubectl-caps-e2e "$NGINX" '["/usr/sbin/nginx","-g","daemon off;"]' "$D/nginx.tar"
+mkarchive docker.io/library/httpd:kubectl-caps-e2e "$HTTPD" '["/usr/local/bin/httpd-foreground"]' "$D/httpd.tar"
 rm -rf "$W"
