@@ -39,6 +39,9 @@ type Prediction struct {
 	// Granted is what the runtime puts in the bounding set from add/drop/privileged, before the
 	// kernel applies the uid rules.
 	Granted capset.Set
+	// Added is what the runtime reads from capabilities.add by name (the ALL keyword aside), by
+	// its own naming rule.
+	Added capset.Set
 	// Ignored lists declared capability names the runtime will not apply (CAP_ prefix, unknown).
 	Ignored []string
 	// Rejected lists names for which the runtime refuses to create the container (CRI-O and
@@ -90,6 +93,7 @@ func Predict(in Input) Prediction {
 		granted = full
 	} else {
 		add, drop := in.Node.Runtime.resolve(d.Add), in.Node.Runtime.resolve(d.Drop)
+		p.Added = add.set
 		granted = compose(in.Node.Runtime, p.Default, full, add, drop)
 		p.Ignored = append(add.ignored, drop.ignored...)
 		p.Rejected = append(add.rejected, drop.rejected...)

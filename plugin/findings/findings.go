@@ -51,7 +51,7 @@ func Evaluate(in Input) []report.Finding {
 	}
 
 	// Added capabilities that a non-root user cannot use.
-	added := addedSet(d.Add)
+	added := p.Added
 	uid, uidKnown := p.UID, p.UIDKnown
 	eff, bnd := p.Eff, p.Bnd
 	if in.Main != nil && in.Main.HasIDs && !in.LiveIsExec {
@@ -153,16 +153,4 @@ func containsAll(list []string) bool {
 		}
 	}
 	return false
-}
-
-// addedSet is what the runtime adds from a list: the names it applies (capset.RuntimeName);
-// ALL and ignored names are reported elsewhere.
-func addedSet(list []string) capset.Set {
-	var s capset.Set
-	for _, n := range list {
-		if c, ok := capset.RuntimeName(n); ok {
-			s = s.With(c)
-		}
-	}
-	return s
 }

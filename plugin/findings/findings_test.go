@@ -106,3 +106,22 @@ func TestEvaluate(t *testing.T) {
 		})
 	}
 }
+
+// TestAddedNotEffectiveFollowsTheRuntime: CRI-O applies "CAP_SYS_TIME" (it keeps the prefix),
+// containerd ignores it; the finding must say what this node's runtime does.
+func TestAddedNotEffectiveFollowsTheRuntime(t *testing.T) {
+	d := report.Declared{Drop: []string{"ALL"}, Add: []string{"CAP_SYS_TIME"}, RunAsUser: ptr[int64](1025)}
+	for _, tt := range []struct {
+		runtime string
+		want    bool
+	}{{"cri-o://1.30.2", true}, {"containerd://1.6.20", false}} {
+		pred := expect.Predict(expect.Input{Declared: d, Node: expect.Node{Runtime: expect.ParseRuntime(tt.runtime), Full: 0x1fffeffffff}})
+		got := false
+		for _, f := range Evaluate(Input{Declared: d, Expected: pred}) {
+			got = got || f.ID == AddedNotEffective
+		}
+		if got != tt.want {
+			t.Errorf("%s: added-not-effective = %v, want %v", tt.runtime, got, tt.want)
+		}
+	}
+}
