@@ -96,11 +96,12 @@ func ParseName(s string) (Cap, error) {
 	return 0, fmt.Errorf("unknown capability %q", clip(s))
 }
 
-// IsAll reports whether a runtime reads name as the keyword ALL. containerd
-// (pkg/cri/opts WithCapabilities) and CRI-O (setOCICapabilities) both test
-// strings.ToUpper(c) == "ALL": "all" and "All" are ALL; " ALL" and "CAP_ALL" are not (the runtime
-// then prefixes CAP_ and runc skips the unknown CAP_CAP_ALL). This is the only definition of the
-// keyword in kubectl-caps: show and harden must give one verdict on every spelling.
+// IsAll reports whether containerd reads name as the keyword ALL: it tests
+// strings.ToUpper(c) == "ALL" (pkg/cri/opts WithCapabilities), so "all" and "All" are ALL and
+// " ALL" and "CAP_ALL" are not (containerd then prefixes CAP_ and runc skips the unknown
+// CAP_CAP_ALL). CRI-O's EqualFold and Docker's ToUpper agree on every ASCII spelling; package
+// expect applies each runtime's whole naming rule, and show and harden reach the keyword only
+// through it or this function, so they give one verdict on every spelling.
 func IsAll(name string) bool { return strings.ToUpper(name) == "ALL" }
 
 // RuntimeName resolves one entry of capabilities.add or .drop exactly as containerd does:
