@@ -88,7 +88,11 @@ func Run(ctx context.Context, o Options) *tracereport.Trace {
 			}
 			perContainer[i] = append(perContainer[i], cid)
 			all = append(all, cid)
-			notes[i] = append(notes[i], fmt.Sprintf("traced cgroup %s (id %d; %d processes at the start, the first pid %d)", dir, cid, f.Processes, f.FirstPID))
+			procs := fmt.Sprintf("%d processes at the start, the first pid %d", f.Processes, f.FirstPID)
+			if f.Processes == 1 {
+				procs = fmt.Sprintf("1 process at the start, pid %d", f.FirstPID)
+			}
+			notes[i] = append(notes[i], fmt.Sprintf("traced cgroup %s (id %d; %s)", dir, cid, procs))
 		}
 		if f.Truncated {
 			notes[i] = append(notes[i], fmt.Sprintf("its processes are in more than %d cgroups: only the first %d are traced", MaxCgroupsPerContainer, MaxCgroupsPerContainer))
