@@ -6,11 +6,11 @@ import (
 	"os"
 	"os/signal"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
+	corev1 "k8s.io/api/core/v1"
 	utilerrors "k8s.io/apimachinery/pkg/util/errors"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/cli-runtime/pkg/resource"
@@ -20,6 +20,7 @@ import (
 
 	"github.com/kubectl-caps/kubectl-caps/plugin/containers"
 	"github.com/kubectl-caps/kubectl-caps/plugin/inspect"
+	"github.com/kubectl-caps/kubectl-caps/plugin/owner"
 	"github.com/kubectl-caps/kubectl-caps/plugin/printer"
 	"github.com/kubectl-caps/kubectl-caps/plugin/scan"
 	"github.com/kubectl-caps/kubectl-caps/plugin/termsafe"
@@ -176,22 +177,7 @@ func (o *TraceOptions) Run(parent context.Context) error {
 	if skipped := notRunning(plans); skipped != "" {
 		fmt.Fprintln(o.ErrOut, "not traced, not running: "+skipped)
 	}
-	var mu sync.Mutex
-	say := func(s string) {
-		mu.Lock()
-		defer mu.Unlock()
-		fmt.Fprintln(o.ErrOut, s)
-	}
-	runner := &tracenodes.Runner{
-		Client: o.client, Namespace: o.Agent.Namespace, Image: o.Agent.Image, Concurrency: o.Concurrency,
-		StartTimeout: o.Agent.Timeout, For: o.For, KernelPath: o.KernelPath,
-		Warn: func(s string) { say("warning: " + s) },
-	}
-	if o.isTerminal {
-		runner.Recording = func(node string) {
-			say(fmt.Sprintf("recording on node %s until %s (Ctrl-C ends it early, with the summary)", termsafe.Clean(node), time.Now().Add(o.For).Format("15:04:05")))
-		}
-	}
+	runner := traceRunner(o.client, o.Agent, o.For, o.KernelPath, o.Concurrency, o.ErrOut, o.isTerminal)
 	res := runner.Run(ctx, targets)
 	interrupted := res.Interrupted && parent.Err() == nil
 	if err := o.print(res); err != nil {
@@ -241,26 +227,37 @@ func (o *TraceOptions) targets(ctx context.Context) ([]tracenodes.Target, []insp
 	if len(pods) == 0 {
 		return nil, nil, fmt.Errorf("no pods of %s %s: nothing to trace", strings.Join(o.selection.Args, " "), where)
 	}
-	nodes, _ := scan.Nodes(ctx, o.client, pods)
-	plans := inspect.Plan(pods, nodes, o.Container)
+	targets, plans := traceTargets(ctx, o.client, pods, o.Container)
 	if o.Container != "" && len(plans) == 0 {
 		return nil, nil, fmt.Errorf("no container named %q in the selected pods", o.Container)
 	}
+	if len(targets) == 0 {
+		return nil, nil, fmt.Errorf("no running container to trace among the pods of %s %s: %s", strings.Join(o.selection.Args, " "), where, notRunning(plans))
+	}
+	return targets, plans, nil
+}
+
+// traceTargets plans the containers of pods as show does (inspect.Plan) and returns the running
+// ones as trace targets, each with its pod's workload.
+func traceTargets(ctx context.Context, client kubernetes.Interface, pods []*corev1.Pod, container string) ([]tracenodes.Target, []inspect.Planned) {
+	nodes, _ := scan.Nodes(ctx, client, pods)
+	ctl, _ := scan.Controllers(ctx, client, pods) // without permission: owners as far as known
+	plans := inspect.Plan(pods, nodes, container)
 	var targets []tracenodes.Target
 	for _, pl := range plans {
 		if !pl.Read {
 			continue
 		}
 		t := tracenodes.Target{Namespace: pl.Row.Namespace, Pod: pl.Row.Pod, Container: pl.Row.Container, Node: pl.Row.Node}
+		if w := owner.Of(pl.Pod, ctl); w != nil {
+			t.Workload = &tracereport.Workload{APIVersion: w.APIVersion, Kind: w.Kind, Name: w.Name}
+		}
 		if st := containers.Status(pl.Pod, pl.Row.Container); st != nil {
 			t.ContainerID = st.ContainerID
 		}
 		targets = append(targets, t)
 	}
-	if len(targets) == 0 {
-		return nil, nil, fmt.Errorf("no running container to trace among the pods of %s %s: %s", strings.Join(o.selection.Args, " "), where, notRunning(plans))
-	}
-	return targets, plans, nil
+	return targets, plans
 }
 
 // notRunning lists the planned containers that are not running, with why, for one line.

@@ -53,6 +53,8 @@ type Target struct {
 	Node                      string
 	// ContainerID is as the pod status lists it: "containerd://<64 hex>".
 	ContainerID string
+	// Workload runs the pod; it is copied into the row (harden --evidence matches by it).
+	Workload *tracereport.Workload
 }
 
 // Runner traces targets through one agent pod per node.
@@ -190,7 +192,7 @@ func (r *Runner) Run(ctx context.Context, targets []Target) *Result {
 	for i, o := range outcomes {
 		row := o.row
 		t := targets[i]
-		row.Namespace, row.Pod, row.Container, row.Node = t.Namespace, t.Pod, t.Container, t.Node
+		row.Namespace, row.Pod, row.Container, row.Node, row.Workload = t.Namespace, t.Pod, t.Container, t.Node, t.Workload
 		if row.ContainerID == "" {
 			row.ContainerID = t.ContainerID
 		}
