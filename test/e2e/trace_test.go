@@ -61,8 +61,9 @@ spec:
 ` + securityContext
 }
 
-// agentPrograms watches the node while a trace runs: the ids of the eBPF programs the trace
-// agents hold (from /proc/PID/fdinfo of every `kubectl-caps agent trace` process on the host).
+// agentPrograms watches the node while a trace runs: the ids of the eBPF programs held by the
+// trace agents of one namespace's containers (from /proc/PID/fdinfo of every `kubectl-caps agent
+// trace` process on the host whose arguments name one of them).
 type agentPrograms struct {
 	mu   sync.Mutex
 	ids  map[int]bool
@@ -70,12 +71,22 @@ type agentPrograms struct {
 	done chan struct{}
 }
 
-func watchAgentPrograms() *agentPrograms {
+func watchAgentPrograms(t *testing.T, ns string) *agentPrograms {
+	t.Helper()
+	var hexes []string
+	for _, id := range strings.Fields(must(t, "get", "pods", "-n", ns, "-o", "jsonpath={.items[*].status.containerStatuses[*].containerID}")) {
+		if _, hex, ok := strings.Cut(id, "://"); ok {
+			hexes = append(hexes, hex)
+		}
+	}
+	if len(hexes) == 0 {
+		t.Fatalf("no container IDs in %s to recognise its trace agents by", ns)
+	}
 	w := &agentPrograms{ids: map[int]bool{}, stop: make(chan struct{}), done: make(chan struct{})}
 	go func() {
 		defer close(w.done)
 		for {
-			for _, id := range agentProgramIDs() {
+			for _, id := range agentProgramIDs(hexes) {
 				w.mu.Lock()
 				w.ids[id] = true
 				w.mu.Unlock()
@@ -102,13 +113,13 @@ func (w *agentPrograms) seen() []int {
 }
 
 // agentProgramIDs reads the prog_id of every BPF program file descriptor of the host's trace
-// agent processes.
-func agentProgramIDs() []int {
+// agent processes that trace one of the containers.
+func agentProgramIDs(hexes []string) []int {
 	var ids []int
 	dirs, _ := filepath.Glob("/proc/[0-9]*")
 	for _, d := range dirs {
 		cmd, err := os.ReadFile(d + "/cmdline")
-		if err != nil || !strings.Contains(string(cmd), "kubectl-caps\x00agent\x00trace\x00") {
+		if err != nil || !strings.Contains(string(cmd), "kubectl-caps\x00agent\x00trace\x00") || !containsAny(string(cmd), hexes) {
 			continue
 		}
 		infos, _ := filepath.Glob(d + "/fdinfo/*")
@@ -127,6 +138,15 @@ func agentProgramIDs() []int {
 		}
 	}
 	return ids
+}
+
+func containsAny(s string, subs []string) bool {
+	for _, x := range subs {
+		if strings.Contains(s, x) {
+			return true
+		}
+	}
+	return false
 }
 
 // loadedPrograms is `bpftool prog list` on the node: id → name.
@@ -151,8 +171,9 @@ func loadedPrograms(t *testing.T) map[int]string {
 }
 
 // noProgramLeft checks on the node that none of the programs the agents held is loaded, and
-// that no capability-check program appeared that was not loaded before (a program of another
-// tester on this machine would be named here too: the message says so).
+// that no capability-check program appeared that was not loaded before. The trace tests do not
+// run in parallel with each other for this; a program another tester on this machine loads
+// would be named here too, and the message says so.
 func noProgramLeft(t *testing.T, before map[int]string, held []int) {
 	t.Helper()
 	// The kernel frees a program after its last reference (the agent's fds, its link) goes;
@@ -244,14 +265,13 @@ func checkWorkerTrace(t *testing.T, tr *tracereport.Trace, ns string, pods int, 
 // and do their work; show --via node reads exactly those two as effective; a second trace sees
 // no refusal but SYS_TIME. After each trace no agent pod and no program of the agent is left.
 func TestTraceClosedLoop(t *testing.T) {
-	t.Parallel()
 	ns := traceNamespace(t, "loop")
 	original := workerDeployment("")
 	apply(t, ns, original)
 	waitSelectorReady(t, ns, "app=worker", 2)
 
 	before := loadedPrograms(t)
-	w := watchAgentPrograms()
+	w := watchAgentPrograms(t, ns)
 	r := kubectl(t, "caps", "trace", "deploy/worker", "-n", ns, "--for", "20s", "-o", "json")
 	held := w.seen()
 	if r.code != 0 {
@@ -312,6 +332,7 @@ func TestTraceClosedLoop(t *testing.T) {
 			log := kubectl(t, "logs", "-n", ns, p).stdout
 			return strings.Contains(log, "chown ok; bind :80 ok; settimeofday operation not permitted"), clip(log, 300)
 		})
+		t.Logf("%s, hardened, logs: %s", p, lastLine(kubectl(t, "logs", "-n", ns, p, "--tail", "1").stdout))
 	}
 
 	// show reads exactly those two as effective (from the node: the image has no shell).
@@ -322,6 +343,7 @@ func TestTraceClosedLoop(t *testing.T) {
 			t.Errorf("%s: not read: %s", p, c.Error)
 			continue
 		}
+		t.Logf("show --via node: %s effective %s %v", p, c.Live.Sets.Effective.Mask, c.Live.Sets.Effective.Names)
 		if got := c.Live.Sets.Effective.Mask; got != "0000000000000401" {
 			t.Errorf("%s: effective %s (%v), want exactly CHOWN and NET_BIND_SERVICE (0000000000000401)", p, got, c.Live.Sets.Effective.Names)
 		}
@@ -330,7 +352,7 @@ func TestTraceClosedLoop(t *testing.T) {
 
 	// A second trace of the hardened workload: nothing refused but SYS_TIME.
 	before = loadedPrograms(t)
-	w = watchAgentPrograms()
+	w = watchAgentPrograms(t, ns)
 	r2 := kubectl(t, "caps", "trace", "deploy/worker", "-n", ns, "--for", "15s", "-o", "json")
 	held = w.seen()
 	if r2.code != 0 {
@@ -339,17 +361,31 @@ func TestTraceClosedLoop(t *testing.T) {
 	checkWorkerTrace(t, decodeTraceOut(t, r2), ns, 2, []string{"CHOWN", "NET_BIND_SERVICE"})
 	noAgentLeft(t, ns)
 	noProgramLeft(t, before, held)
+	// The table people read, for the log.
+	r3 := kubectl(t, "caps", "trace", "deploy/worker", "-n", ns, "--for", "6s")
+	t.Logf("%s", r3)
+	if r3.code != 0 || !strings.Contains(r3.stdout, "kernel path tp_btf/cap_capable") {
+		t.Errorf("trace table: %s", r3)
+	}
+	noAgentLeft(t, ns)
+}
+
+func lastLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.LastIndexByte(s, '\n'); i >= 0 {
+		return s[i+1:]
+	}
+	return s
 }
 
 // TestTraceInterrupt: Ctrl-C while the agents record ends the trace with the summary, and leaves
 // no agent pod and no program loaded.
 func TestTraceInterrupt(t *testing.T) {
-	t.Parallel()
 	ns := traceNamespace(t, "sigint")
 	apply(t, ns, workerDeployment(""))
 	waitSelectorReady(t, ns, "app=worker", 2)
 	before := loadedPrograms(t)
-	w := watchAgentPrograms()
+	w := watchAgentPrograms(t, ns)
 	r := kubectlInterrupt(t, 25, "caps", "trace", "deploy/worker", "-n", ns, "--for", "10m")
 	held := w.seen()
 	t.Logf("%s", r)
@@ -374,7 +410,6 @@ func TestTraceInterrupt(t *testing.T) {
 // TestTraceFailures: each is one clear line, a non-zero exit code, no agent pod left and no
 // program loaded.
 func TestTraceFailures(t *testing.T) {
-	t.Parallel()
 	ns := traceNamespace(t, "fail")
 	apply(t, ns, workerDeployment(""))
 	waitSelectorReady(t, ns, "app=worker", 2)
@@ -420,10 +455,10 @@ spec:
   containers:
   - {name: app, image: docker.io/local/not-there:v1, imagePullPolicy: Never}
 `)
-		waitFor(t, 60*time.Second, "pod never to be waiting", func() (bool, string) {
+		waitFor(t, 90*time.Second, "pod never to be ErrImageNeverPull", func() (bool, string) {
 			p := getPod(t, ns, "never")
 			for _, st := range p.Status.ContainerStatuses {
-				if st.State.Waiting != nil && st.State.Waiting.Reason != "" {
+				if st.State.Waiting != nil && st.State.Waiting.Reason == "ErrImageNeverPull" {
 					return true, ""
 				}
 			}
@@ -442,7 +477,6 @@ spec:
 // TestTraceRBAC: trace works under exactly the repo's kubectl-caps-show (targets' namespace) and
 // kubectl-caps-trace (agent namespace); without the latter one line names what is missing.
 func TestTraceRBAC(t *testing.T) {
-	t.Parallel()
 	ns := traceNamespace(t, "rbac")
 	agents := traceNamespace(t, "rbac-agents")
 	apply(t, ns, workerDeployment(""))
