@@ -134,7 +134,7 @@ The report on stderr says, per container, what changed and why.`,
 	cmd.Flags().StringVar(&o.ReportFile, "report", "", "also write the report as JSON to this file")
 	cmd.Flags().BoolVar(&o.Observe, "observe", false, "read the running pods of each workload and derive needed capabilities from what their processes do")
 	cmd.Flags().DurationVar(&o.Trace, "trace", 0, "record each workload's capability checks for this long (like kubectl caps trace: a privileged agent pod per node) and add exactly the capabilities its containers used")
-	cmd.Flags().StringArrayVar(&o.Evidence, "evidence", nil, "a trace saved with `kubectl caps trace -o json`: add exactly the capabilities each traced container used (repeatable)")
+	cmd.Flags().StringArrayVar(&o.Evidence, "evidence", nil, "a `TRACE.json` saved with kubectl caps trace -o json: add exactly the capabilities each traced container used (repeatable)")
 	cmd.Flags().BoolVar(&o.AddDenied, "add-denied", false, "with --trace or --evidence, also add the capabilities the trace saw refused: a first-time grant, on purpose")
 	o.Agent.addFlags(cmd, f, agentHelp{
 		namespace: "with --trace: the namespace for the privileged agent pods (default: the current namespace; its Pod Security level must be privileged)",
