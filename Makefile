@@ -89,7 +89,9 @@ e2e: build agent-image
 	$(GO) vet -tags e2e ./test/e2e/
 	test/e2e/run.sh
 
-# Speed at scale: every package's Go benchmarks, then `show -A -o json` as a subprocess
+# Speed at scale: every package's Go benchmarks (as root they include the cost per capability
+# check with the trace program attached vs not, capstrace's BenchmarkCapabilityCheck), then
+# `show -A -o json` as a subprocess
 # against test/fakeapi holding 1,000 / 5,000 / 10,000 containers whose execs answer after 50 ms.
 # Results and how to read them: docs/performance.md. E.g. BENCH_SCALE_FLAGS='-containers 1000 -v'.
 BENCH_SCALE_FLAGS ?=
@@ -98,9 +100,11 @@ bench: build
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 	$(GO) run ./test/bench/scale -bin $(BIN) $(BENCH_SCALE_FLAGS)
 
-# The same comparison on the real local cluster (test/e2e/cluster/up.sh, KUBECONFIG set).
+# The same comparison on the real local cluster (test/e2e/cluster/up.sh, KUBECONFIG set), then
+# the trace agent's CPU and memory on the node during a trace (issue 13; root).
 bench-real: build
 	test/bench/real-cluster.sh
+	test/bench/trace-agent.sh
 
 # --- eBPF (issue 13) -----------------------------------------------------------------------------
 # The capability-check program is compiled by bpf2go (the version in go.mod, a `tool` there) with

@@ -26,6 +26,8 @@ type Runner struct {
 	// DeleteTimeout bounds the final delete, which runs even when the caller's context is
 	// cancelled (an interrupt must not leave the pod behind).
 	DeleteTimeout time.Duration
+	// Started, when set, is called once the agent container runs (trace: it records from then).
+	Started func()
 }
 
 // Output is what one agent pod printed, and how it ended.
@@ -81,6 +83,8 @@ func (r *Runner) Run(ctx context.Context, s Spec) (*Output, error) {
 	}
 	if t := started.State.Terminated; t != nil {
 		out.Exit = t
+	} else if r.Started != nil {
+		r.Started()
 	}
 
 	// The log stream gets a context of its own: on an interrupt a graceful mode keeps reading

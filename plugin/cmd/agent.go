@@ -20,7 +20,7 @@ import (
 
 // agentCommands are the agent's modes; each registers itself (read here, trace in its own file)
 // so that adding a mode touches no other file.
-var agentCommands = []func(genericiooptions.IOStreams) *cobra.Command{NewCmdAgentRead}
+var agentCommands = []func(genericiooptions.IOStreams) *cobra.Command{NewCmdAgentRead, NewCmdAgentTrace}
 
 // NewCmdAgent is the hidden parent of the modes the agent pod runs (`show --via node` starts
 // `kubectl-caps agent read` on each node). People never run it: it reads the node it runs on and
@@ -69,41 +69,49 @@ func NewCmdAgentRead(streams genericiooptions.IOStreams) *cobra.Command {
 // Validate refuses every ID that is not exactly a runtime's container ID: the agent matches IDs
 // against cgroup paths, so anything looser could only match what was not asked for.
 func (o *AgentReadOptions) Validate() error {
-	if len(o.ContainerIDs) == 0 {
-		return fmt.Errorf("no --container-id given")
-	}
-	if len(o.ContainerIDs) > nodereading.MaxContainers {
-		return fmt.Errorf("%d container IDs, more than the %d one agent reads", len(o.ContainerIDs), nodereading.MaxContainers)
-	}
 	if len(o.Node) > 253 {
 		return fmt.Errorf("--node is longer than a node name can be")
 	}
+	ids, err := parseContainerIDs(o.ContainerIDs)
+	o.ids = ids
+	return err
+}
+
+// parseContainerIDs validates the agent's --container-id values (repeatable, or comma-separated)
+// and drops repeats.
+func parseContainerIDs(values []string) ([]containerid.ID, error) {
+	if len(values) == 0 {
+		return nil, fmt.Errorf("no --container-id given")
+	}
+	if len(values) > nodereading.MaxContainers {
+		return nil, fmt.Errorf("%d container IDs, more than the %d one agent reads", len(values), nodereading.MaxContainers)
+	}
 	seen := map[string]bool{}
-	o.ids = o.ids[:0]
+	var ids []containerid.ID
 	// Split commas by hand: pflag's StringSlice is CSV, which would quietly drop quotes and a
 	// trailing newline instead of refusing them.
 	var list []string
-	for _, v := range o.ContainerIDs {
+	for _, v := range values {
 		list = append(list, strings.Split(v, ",")...)
 	}
 	if len(list) > nodereading.MaxContainers {
-		return fmt.Errorf("%d container IDs, more than the %d one agent reads", len(list), nodereading.MaxContainers)
+		return nil, fmt.Errorf("%d container IDs, more than the %d one agent reads", len(list), nodereading.MaxContainers)
 	}
 	for _, s := range list {
 		id, err := containerid.Parse(s)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if !seen[id.Hex] {
 			seen[id.Hex] = true
-			o.ids = append(o.ids, id)
+			ids = append(ids, id)
 		}
 	}
-	return nil
+	return ids, nil
 }
 
 func (o *AgentReadOptions) Run(parent context.Context) error {
-	return runAgent(parent, o.Out, func(ctx context.Context) (any, bool) {
+	return runAgent(parent, o.Out, nodereading.MaxBytes, func(ctx context.Context) (any, bool) {
 		doc := hostscan.Read(ctx, hostscan.Options{IDs: o.ids, Node: o.Node, Version: version.Get().Version})
 		return doc, doc.Error == ""
 	})
@@ -113,8 +121,8 @@ func (o *AgentReadOptions) Run(parent context.Context) error {
 // at deletion or at activeDeadlineSeconds, SIGINT by hand): the mode gets a context cancelled by
 // the signal and returns what it has, which is printed as one JSON document on one line. A mode
 // that records until stopped (trace) prints its summary the same way. ok false exits 2 after the
-// document, so the pod's status also says the reading failed.
-func runAgent(parent context.Context, out interface{ Write([]byte) (int, error) }, mode func(context.Context) (doc any, ok bool)) error {
+// document, so the pod's status also says the reading failed. max is what the plugin accepts.
+func runAgent(parent context.Context, out interface{ Write([]byte) (int, error) }, max int, mode func(context.Context) (doc any, ok bool)) error {
 	if parent == nil {
 		parent = context.Background()
 	}
@@ -125,8 +133,8 @@ func runAgent(parent context.Context, out interface{ Write([]byte) (int, error) 
 	if err != nil {
 		return err
 	}
-	if len(b) > nodereading.MaxBytes {
-		return fmt.Errorf("the document is %d bytes, more than the %d the plugin accepts", len(b), nodereading.MaxBytes)
+	if len(b) > max {
+		return fmt.Errorf("the document is %d bytes, more than the %d the plugin accepts", len(b), max)
 	}
 	if _, err := out.Write(append(b, '\n')); err != nil {
 		return err

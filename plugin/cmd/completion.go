@@ -76,12 +76,13 @@ func writeCompletion(root *cobra.Command, shell string, streams genericiooptions
 // outputFormats are offered for -o on the commands that have it, unless the command registered
 // its own completion (which then wins, as harden's does).
 var outputFormats = map[string][]string{
-	"show": {"table", "wide", "json", "yaml", "html"},
+	"show":  {"table", "wide", "json", "yaml", "html"},
+	"trace": {"table", "wide", "json", "yaml"},
 }
 
 // registerCompletions adds dynamic shell completion (`kubectl-caps __complete ...`, which
 // kubectl_complete-caps calls) to the finished command tree: namespaces, contexts, clusters and
-// users for the kubeconfig flags, pod and workload names for `show` and `harden` arguments,
+// users for the kubeconfig flags, pod and workload names for `show`, `harden` and `trace` arguments,
 // container names for -c, and -o values. It must run after every subcommand is added, and it
 // never overrides completion a subcommand set up itself.
 func registerCompletions(root *cobra.Command, f cmdutil.Factory) {
@@ -104,7 +105,7 @@ func registerCompletions(root *cobra.Command, f cmdutil.Factory) {
 
 	for _, c := range root.Commands() {
 		switch c.Name() {
-		case "show", "harden":
+		case "show", "harden", "trace":
 			if c.ValidArgsFunction == nil {
 				c.ValidArgsFunction = workloadArgsCompletion(f)
 			}

@@ -3,14 +3,18 @@ package cmd
 import (
 	"context"
 	"fmt"
+	"os"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/client-go/kubernetes"
 	cmdutil "k8s.io/kubectl/pkg/cmd/util"
 
 	"github.com/kubectl-caps/kubectl-caps/plugin/harden"
 	"github.com/kubectl-caps/kubectl-caps/plugin/harden/policy"
+	"github.com/kubectl-caps/kubectl-caps/plugin/trace/tracenodes"
 )
 
 // Exit codes of harden, for CI: 0 nothing to change (or changes written), 1 --check found
@@ -30,17 +34,24 @@ type HardenOptions struct {
 	Output     string
 	ReportFile string
 	Observe    bool
+	// Trace records each workload's capability checks for this long (harden --trace); Evidence
+	// are traces saved with `trace -o json`; Agent configures --trace's agent pods.
+	Trace    time.Duration
+	Evidence []string
+	Agent    AgentOptions
 	policy.Options
 
 	args      []string
 	namespace string
-	observer  harden.Observer
-	f         cmdutil.Factory
+	// observer gives evidence for files, liveObserver for live objects (always observed).
+	observer     harden.Observer
+	liveObserver harden.Observer
+	f            cmdutil.Factory
 	genericiooptions.IOStreams
 }
 
 func NewHardenOptions(streams genericiooptions.IOStreams) *HardenOptions {
-	return &HardenOptions{IOStreams: streams}
+	return &HardenOptions{IOStreams: streams, Agent: newAgentOptions()}
 }
 
 func NewCmdHarden(f cmdutil.Factory, streams genericiooptions.IOStreams) *cobra.Command {
@@ -53,9 +64,12 @@ with the fewest capabilities that have a reason: a containerPort below 1024 (NET
 what the manifest's own command runs (chown, iptables, ip, ping, su-exec, mount, ...), what the
 upstream entrypoint of a well-known image needs (a cited table: nginx, httpd, php:apache,
 postgres, mysql, redis, kube-vip, ingress-nginx, CNI agents, ...), a capability the manifest adds
-on purpose (kept, and reported when risky; --strict removes those without evidence), or what the
-running pods were seen doing (--observe). It sets allowPrivilegeEscalation: false, which still
-lets the entrypoint's own file capabilities work.
+on purpose (kept, and reported when risky; --strict removes those without evidence), what the
+running pods were seen doing (--observe), or exactly what a trace of their capability checks saw
+them use (--trace 60s records one now, like kubectl caps trace; --evidence FILE reads one saved
+with trace -o json), each with the process and syscall that used it. Capabilities the trace saw
+refused are reported, and added only with --add-denied. It sets allowPrivilegeEscalation: false,
+which still lets the entrypoint's own file capabilities work.
 
 The hardened spec never grants a capability the original does not: harden predicts both on
 containerd, CRI-O and Docker (old and new versions) and leaves a container unchanged, saying why,
@@ -90,6 +104,13 @@ The report on stderr says, per container, what changed and why.`,
   # A live workload, with what its running pods do as evidence
   kubectl caps harden deployment/web -n shop
 
+  # Exactly what it used during one minute of its capability checks (a privileged agent per node)
+  kubectl caps harden deployment/web -n shop --trace 60s
+
+  # The same from a trace saved earlier, for the manifests in git
+  kubectl caps trace deployment/web -n shop -o json > web.trace.json
+  kubectl caps harden -f k8s/web.yaml -n shop --evidence web.trace.json
+
   # Also meet Pod Security "restricted" where it can be done safely
   kubectl caps harden -f deploy.yaml --level restricted --fix-level`,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -112,6 +133,14 @@ The report on stderr says, per container, what changed and why.`,
 	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "output format: empty for the hardened manifests, 'patch' for a Kustomize Component holding one patch per workload (strategic merge for built-in kinds, JSON 6902 for custom resources), 'sarif' (with --check) for code scanning")
 	cmd.Flags().StringVar(&o.ReportFile, "report", "", "also write the report as JSON to this file")
 	cmd.Flags().BoolVar(&o.Observe, "observe", false, "read the running pods of each workload and derive needed capabilities from what their processes do")
+	cmd.Flags().DurationVar(&o.Trace, "trace", 0, "record each workload's capability checks for this long (like kubectl caps trace: a privileged agent pod per node) and add exactly the capabilities its containers used")
+	cmd.Flags().StringArrayVar(&o.Evidence, "evidence", nil, "a `TRACE.json` saved with kubectl caps trace -o json: add exactly the capabilities each traced container used (repeatable)")
+	cmd.Flags().BoolVar(&o.AddDenied, "add-denied", false, "with --trace or --evidence, also add the capabilities the trace saw refused: a first-time grant, on purpose")
+	o.Agent.addFlags(cmd, f, agentHelp{
+		namespace: "with --trace: the namespace for the privileged agent pods (default: the current namespace; its Pod Security level must be privileged)",
+		image:     "with --trace: the agent image (a mirror of the default in an air-gapped cluster)",
+		timeout:   "with --trace: give up on one node's agent when its image pull and start take longer than this",
+	})
 	cmd.Flags().BoolVar(&o.Strict, "strict", false, "remove capabilities the manifest adds when nothing shows they are needed")
 	cmd.Flags().BoolVar(&o.DropPrivileged, "drop-privileged", false, "harden privileged containers and those adding ALL too (privileged: false, drop ALL, the capabilities harden can derive; the report says what is likely missing)")
 	cmd.Flags().BoolVar(&o.RespellPrefixed, "respell-cap-prefix", false, "write add entries containerd ignores (CAP_NET_ADMIN) as NET_ADMIN: a first-time grant on containerd, on purpose")
@@ -123,6 +152,8 @@ The report on stderr says, per container, what changed and why.`,
 	_ = cmd.RegisterFlagCompletionFunc("runtime", fixedCompletion("containerd", "cri-o", "docker"))
 	return cmd
 }
+
+var errTraceAndEvidence = fmt.Errorf("use --trace (record now) or --evidence (a saved trace), not both")
 
 // usageError prints err and exits 2, like every other harden failure.
 func usageError(streams genericiooptions.IOStreams, err error) error {
@@ -140,18 +171,62 @@ func (o *HardenOptions) Complete(f cmdutil.Factory, cmd *cobra.Command, args []s
 	o.f = f
 	o.args = args
 	live := len(args) > 0
-	if live || o.Observe {
+	o.Agent.complete(cmd, "")
+	if o.Trace != 0 && len(o.Evidence) > 0 {
+		return errTraceAndEvidence
+	}
+	var pipeline, traced harden.Observer
+	if live || o.Observe || o.Trace > 0 || len(o.Evidence) > 0 {
 		ns, _, err := f.ToRawKubeConfigLoader().Namespace()
 		if err != nil {
 			return err
 		}
 		o.namespace = ns
-		pipeline, err := newPipeline(f, execOptions{}, "")
+		if o.Agent.Namespace == "" {
+			o.Agent.Namespace = ns
+		}
+	}
+	if live || o.Observe {
+		p, err := newPipeline(f, execOptions{}, "")
 		if err != nil {
 			return err
 		}
-		o.observer = &pipelineObserver{builder: f.NewBuilder, pipeline: pipeline}
+		pipeline = &pipelineObserver{builder: f.NewBuilder, pipeline: p}
 	}
+	switch {
+	case len(o.Evidence) > 0:
+		ix, err := readEvidence(o.Evidence)
+		if err != nil {
+			return err
+		}
+		traced = &evidenceObserver{index: ix}
+	case o.Trace > 0:
+		cfg, err := f.ToRESTConfig()
+		if err != nil {
+			return err
+		}
+		client, err := kubernetes.NewForConfig(nodeReaderLimits(cfg, tracenodes.DefaultConcurrency))
+		if err != nil {
+			return err
+		}
+		terminal := false
+		if fi, ok := o.ErrOut.(*os.File); ok {
+			terminal = isTerminal(fi)
+		}
+		traced = &traceObserver{
+			builder: f.NewBuilder, client: client,
+			runner: func() *tracenodes.Runner {
+				return traceRunner(client, o.Agent, o.Trace, "", tracenodes.DefaultConcurrency, o.ErrOut, terminal)
+			},
+			warn: func(s string) { fmt.Fprintln(o.ErrOut, "warning: "+s) },
+		}
+	}
+	if o.Observe {
+		o.observer = mergeObservers(pipeline, traced)
+	} else {
+		o.observer = mergeObservers(traced)
+	}
+	o.liveObserver = mergeObservers(pipeline, traced)
 	return nil
 }
 
@@ -176,6 +251,17 @@ func (o *HardenOptions) Validate() error {
 		return fmt.Errorf("--fix-level needs --level baseline|restricted")
 	case o.Level != "" && o.Level != "baseline" && o.Level != "restricted":
 		return fmt.Errorf("unsupported --level %q: use baseline or restricted", o.Level)
+	case o.Trace != 0 && validTraceFor(o.Trace) != nil:
+		return fmt.Errorf("--trace: %v", validTraceFor(o.Trace))
+	case o.AddDenied && o.Trace == 0 && len(o.Evidence) == 0:
+		return fmt.Errorf("--add-denied needs --trace or --evidence")
+	case len(o.Agent.set) > 0 && o.Trace == 0:
+		return fmt.Errorf("%s applies to --trace only", strings.Join(o.Agent.set, ", "))
+	}
+	if o.Trace != 0 {
+		if err := o.Agent.validate(); err != nil {
+			return err
+		}
 	}
 	for _, r := range o.Runtimes {
 		if r != "containerd" && r != "cri-o" && r != "docker" {
@@ -204,10 +290,7 @@ func (o *HardenOptions) Run(ctx context.Context) error {
 		ctx = context.Background()
 	}
 	inputs, failed := o.readInputs(ctx)
-	opts := harden.Options{Options: o.Options, Namespace: o.namespace}
-	if o.Observe {
-		opts.Observer = o.observer
-	}
+	opts := harden.Options{Options: o.Options, Namespace: o.namespace, Observer: o.observer}
 	report := harden.NewReport()
 	var results []*harden.Result
 	var done []input
@@ -220,7 +303,7 @@ func (o *HardenOptions) Run(ctx context.Context) error {
 		}
 		fileOpts := opts
 		if in.live {
-			fileOpts.Observer = o.observer // live objects are observed without being asked
+			fileOpts.Observer = o.liveObserver // live objects are observed without being asked
 		}
 		res, err := harden.File(ctx, in.name, in.data, fileOpts)
 		if err != nil {

@@ -6,14 +6,64 @@ import (
 	"sync"
 	"time"
 
+	"github.com/spf13/cobra"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	cmdutil "k8s.io/kubectl/pkg/cmd/util"
+	"k8s.io/kubectl/pkg/util/completion"
 
 	"github.com/kubectl-caps/kubectl-caps/plugin/nodereader"
 	"github.com/kubectl-caps/kubectl-caps/plugin/scan"
 	"github.com/kubectl-caps/kubectl-caps/plugin/termsafe"
+	"github.com/kubectl-caps/kubectl-caps/plugin/version"
 )
+
+// AgentOptions are the flags of the agent pods, shared by `show --via node` and `trace`:
+// --agent-namespace, --agent-image and --agent-timeout.
+type AgentOptions struct {
+	Namespace string
+	Image     string
+	Timeout   time.Duration
+
+	set []string // the flags given on the command line, as "--agent-x"
+}
+
+// agentHelp is each verb's wording of the agent flags' help.
+type agentHelp struct{ namespace, image, timeout string }
+
+func newAgentOptions() AgentOptions {
+	return AgentOptions{Image: version.Get().AgentImage, Timeout: nodereader.DefaultTimeout}
+}
+
+func (a *AgentOptions) addFlags(cmd *cobra.Command, f cmdutil.Factory, help agentHelp) {
+	cmd.Flags().StringVar(&a.Namespace, "agent-namespace", a.Namespace, help.namespace)
+	cmd.Flags().StringVar(&a.Image, "agent-image", a.Image, help.image)
+	cmd.Flags().DurationVar(&a.Timeout, "agent-timeout", a.Timeout, help.timeout)
+	_ = cmd.RegisterFlagCompletionFunc("agent-namespace", completion.ResourceNameCompletionFunc(f, "namespace"))
+}
+
+// complete records which agent flags were given and defaults the namespace to the current one.
+func (a *AgentOptions) complete(cmd *cobra.Command, currentNamespace string) {
+	a.set = a.set[:0]
+	for _, name := range []string{"agent-namespace", "agent-image", "agent-timeout"} {
+		if cmd.Flags().Changed(name) {
+			a.set = append(a.set, "--"+name)
+		}
+	}
+	if a.Namespace == "" {
+		a.Namespace = currentNamespace
+	}
+}
+
+func (a *AgentOptions) validate() error {
+	if a.Image == "" {
+		return fmt.Errorf("--agent-image must name an image")
+	}
+	if a.Timeout <= 0 {
+		return fmt.Errorf("--agent-timeout must be positive")
+	}
+	return nil
+}
 
 // Readers a reading verb can use (--via).
 const (

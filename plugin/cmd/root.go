@@ -51,6 +51,7 @@ runtime, and how to harden manifests to drop: [ALL] plus the few capabilities a 
 	root.AddCommand(
 		NewCmdShow(f, streams),
 		NewCmdHarden(f, streams),
+		NewCmdTrace(f, streams),
 		NewCmdDecode(streams),
 		NewCmdVersion(streams),
 		NewCmdCompletion(streams),

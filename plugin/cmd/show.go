@@ -10,21 +10,17 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	utilerrors "k8s.io/apimachinery/pkg/util/errors"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/cli-runtime/pkg/resource"
 	cmdutil "k8s.io/kubectl/pkg/cmd/util"
-	"k8s.io/kubectl/pkg/util/completion"
 	"k8s.io/kubectl/pkg/util/templates"
 
 	"github.com/kubectl-caps/kubectl-caps/plugin/execreader"
 	"github.com/kubectl-caps/kubectl-caps/plugin/htmlreport"
-	"github.com/kubectl-caps/kubectl-caps/plugin/nodereader"
 	"github.com/kubectl-caps/kubectl-caps/plugin/printer"
 	"github.com/kubectl-caps/kubectl-caps/plugin/report"
 	"github.com/kubectl-caps/kubectl-caps/plugin/scan"
-	"github.com/kubectl-caps/kubectl-caps/plugin/version"
 	"github.com/kubectl-caps/kubectl-caps/plugin/workload"
 )
 
@@ -70,16 +66,12 @@ type ShowOptions struct {
 	Timeout     time.Duration
 	MaxBytes    int
 	// Via chooses the reader: exec (the container's own sh/cat/capsh) or node (an agent pod per
-	// node); the Agent* options configure the node reader.
-	Via            string
-	AgentNamespace string
-	AgentImage     string
-	AgentTimeout   time.Duration
-
-	agentFlags []string // --agent-* flags set on the command line (refused with --via exec)
+	// node); Agent configures the node reader (its flags are refused with --via exec).
+	Via   string
+	Agent AgentOptions
 
 	byFlagSet  bool
-	selection  scan.Selection
+	selection  selection
 	builder    func() *resource.Builder
 	pipeline   *scan.Pipeline
 	isTerminal bool
@@ -89,13 +81,12 @@ type ShowOptions struct {
 
 func NewShowOptions(streams genericiooptions.IOStreams) *ShowOptions {
 	return &ShowOptions{
-		IOStreams:    streams,
-		Concurrency:  execreader.DefaultConcurrency,
-		Timeout:      execreader.DefaultTimeout,
-		MaxBytes:     execreader.DefaultMaxBytes,
-		Via:          viaExec,
-		AgentImage:   version.Get().AgentImage,
-		AgentTimeout: nodereader.DefaultTimeout,
+		IOStreams:   streams,
+		Concurrency: execreader.DefaultConcurrency,
+		Timeout:     execreader.DefaultTimeout,
+		MaxBytes:    execreader.DefaultMaxBytes,
+		Via:         viaExec,
+		Agent:       newAgentOptions(),
 	}
 }
 
@@ -150,11 +141,12 @@ func NewCmdShow(f cmdutil.Factory, streams genericiooptions.IOStreams) *cobra.Co
 	cmd.Flags().DurationVar(&o.Timeout, "timeout", o.Timeout, "give up on one container's exec after this long")
 	cmd.Flags().IntVar(&o.MaxBytes, "max-bytes", o.MaxBytes, "read at most this many bytes from one container")
 	cmd.Flags().StringVar(&o.Via, "via", o.Via, "how to read live state: exec (run the container's own sh, cat or capsh) or node (one short-lived agent pod per node reads /proc from outside the containers: works without a shell and cannot be forged by the image; creates and deletes pods)")
-	cmd.Flags().StringVar(&o.AgentNamespace, "agent-namespace", "", "with --via node: the namespace for the agent pods (default: the current namespace; its Pod Security level must admit a hostPID pod)")
-	cmd.Flags().StringVar(&o.AgentImage, "agent-image", o.AgentImage, "with --via node: the agent image (a mirror of the default in an air-gapped cluster)")
-	cmd.Flags().DurationVar(&o.AgentTimeout, "agent-timeout", o.AgentTimeout, "with --via node: give up on one node's agent (image pull, start and reading) after this long")
+	o.Agent.addFlags(cmd, f, agentHelp{
+		namespace: "with --via node: the namespace for the agent pods (default: the current namespace; its Pod Security level must admit a hostPID pod)",
+		image:     "with --via node: the agent image (a mirror of the default in an air-gapped cluster)",
+		timeout:   "with --via node: give up on one node's agent (image pull, start and reading) after this long",
+	})
 	_ = cmd.RegisterFlagCompletionFunc("via", fixedCompletion(viaExec, viaNode))
-	_ = cmd.RegisterFlagCompletionFunc("agent-namespace", completion.ResourceNameCompletionFunc(f, "namespace"))
 	return cmd
 }
 
@@ -164,13 +156,7 @@ func (o *ShowOptions) Complete(f cmdutil.Factory, cmd *cobra.Command, args []str
 		return err
 	}
 	o.byFlagSet = cmd.Flags().Changed("by")
-	o.selection = scan.Selection{Namespace: ns, AllNamespaces: o.AllNamespaces, LabelSelector: o.LabelSelector, Args: args}
-	if len(args) == 0 {
-		o.selection.Args = []string{"pods"}
-	} else if !strings.Contains(args[0], "/") && !isResourceType(f, args[0]) {
-		// `kubectl caps show web-0 web-1`: bare names are pods.
-		o.selection.Args = append([]string{"pods"}, args...)
-	}
+	o.selection = newSelection(f, ns, o.AllNamespaces, o.LabelSelector, args)
 	if o.By == "" {
 		// A cluster-wide audit repeats every replica; one namespace or named targets are
 		// usually read to look at particular pods.
@@ -180,17 +166,10 @@ func (o *ShowOptions) Complete(f cmdutil.Factory, cmd *cobra.Command, args []str
 		}
 	}
 	o.builder = f.NewBuilder
-	for _, name := range []string{"agent-namespace", "agent-image", "agent-timeout"} {
-		if cmd.Flags().Changed(name) {
-			o.agentFlags = append(o.agentFlags, "--"+name)
-		}
-	}
-	if o.AgentNamespace == "" {
-		o.AgentNamespace = ns
-	}
+	o.Agent.complete(cmd, ns)
 	switch o.Via {
 	case viaNode:
-		o.pipeline, err = newNodePipeline(f, nodeOptions{Namespace: o.AgentNamespace, Image: o.AgentImage, Timeout: o.AgentTimeout, Concurrency: o.Concurrency}, o.Container, o.ErrOut)
+		o.pipeline, err = newNodePipeline(f, nodeOptions{Namespace: o.Agent.Namespace, Image: o.Agent.Image, Timeout: o.Agent.Timeout, Concurrency: o.Concurrency}, o.Container, o.ErrOut)
 	default:
 		o.pipeline, err = newPipeline(f, execOptions{Concurrency: o.Concurrency, Timeout: o.Timeout, MaxBytes: o.MaxBytes}, o.Container)
 	}
@@ -216,16 +195,6 @@ func kindList() string {
 	return strings.Join(parts, ", ")
 }
 
-// isResourceType asks the REST mapper whether s names a resource type ("deploy", "pods").
-func isResourceType(f cmdutil.Factory, s string) bool {
-	m, err := f.ToRESTMapper()
-	if err != nil {
-		return true // let the builder report the real problem
-	}
-	_, err = m.ResourceFor(schema.GroupVersionResource{Resource: s})
-	return err == nil
-}
-
 func (o *ShowOptions) Validate() error {
 	switch o.Output {
 	case "", "table", "wide", "json", "yaml", "html":
@@ -245,15 +214,12 @@ func (o *ShowOptions) Validate() error {
 	}
 	switch o.Via {
 	case viaExec:
-		if len(o.agentFlags) > 0 {
-			return fmt.Errorf("%s applies to --via node only", strings.Join(o.agentFlags, ", "))
+		if len(o.Agent.set) > 0 {
+			return fmt.Errorf("%s applies to --via node only", strings.Join(o.Agent.set, ", "))
 		}
 	case viaNode:
-		if o.AgentImage == "" {
-			return fmt.Errorf("--agent-image must name an image")
-		}
-		if o.AgentTimeout <= 0 {
-			return fmt.Errorf("--agent-timeout must be positive")
+		if err := o.Agent.validate(); err != nil {
+			return err
 		}
 	default:
 		return fmt.Errorf("unknown --via %q: use exec or node", o.Via)
@@ -267,14 +233,7 @@ func (o *ShowOptions) Validate() error {
 	if o.MaxBytes < 4096 {
 		return fmt.Errorf("--max-bytes must be at least 4096")
 	}
-	if o.AllNamespaces {
-		for i, a := range o.selection.Args {
-			if strings.Contains(a, "/") || i > 0 {
-				return fmt.Errorf("cannot use --all-namespaces with a resource name (%s): names are per namespace", a)
-			}
-		}
-	}
-	return nil
+	return o.selection.validate()
 }
 
 func (o *ShowOptions) Run(parent context.Context) error {
@@ -284,7 +243,7 @@ func (o *ShowOptions) Run(parent context.Context) error {
 	ctx, stop := signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	objs, resolveErrs := scan.Objects(o.builder, o.selection)
+	objs, resolveErrs := scan.Objects(o.builder, o.selection.Selection)
 	pods, err := scan.PodsFor(ctx, o.pipeline.Client, objs)
 	if err != nil {
 		resolveErrs = append(resolveErrs, err)

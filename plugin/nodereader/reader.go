@@ -115,7 +115,7 @@ func (r *Reader) Read(ctx context.Context, targets []scan.Target, done func(i in
 					r.failAll(j, targets, f, finish)
 					continue
 				}
-				if why := unreadableNode(nodes[j.node]); why != "" {
+				if why := UnreadableNode(nodes[j.node]); why != "" {
 					r.failAll(j, targets, errors.New(why), finish)
 					continue
 				}
@@ -194,8 +194,9 @@ func (r *Reader) nodes(ctx context.Context) map[string]*corev1.Node {
 	return out
 }
 
-// unreadableNode says why no agent should start on a node, "" when it can be tried.
-func unreadableNode(n *corev1.Node) string {
+// UnreadableNode says why no agent should start on a node, "" when it can be tried (a nil node,
+// unknown because nodes cannot be listed, is tried). The trace agent skips the same nodes.
+func UnreadableNode(n *corev1.Node) string {
 	if n == nil {
 		return ""
 	}

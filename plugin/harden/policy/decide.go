@@ -27,6 +27,9 @@ type Options struct {
 	Level string
 	// FixLevel also sets the fields Level needs (seccompProfile, runAsNonRoot, ...).
 	FixLevel bool
+	// AddDenied adds the capabilities a trace saw refused (Evidence.Needs with Denied): on
+	// purpose, a first-time grant (the workload ran without them).
+	AddDenied bool
 }
 
 // Where a capability's reason comes from.
@@ -80,8 +83,7 @@ type need struct {
 }
 
 // howToFindOut is what the report tells people to do where nothing speaks for a container.
-// Issue 13 adds `harden --trace` (a record of every capability check): name it here then.
-const howToFindOut = "run the hardened manifest in a test namespace first, or let --observe read what the running pods do"
+const howToFindOut = "run the hardened manifest in a test namespace first, let --observe read what the running pods do, or --trace record the capability checks they make"
 
 // facts gathers what is known about one container besides its securityContext.
 type facts struct {
@@ -103,7 +105,7 @@ func Decide(pod Pod, c Container, ev *Evidence, opt Options) Decision {
 		d.Skipped = "ephemeral container: kubectl debug adds it to a running pod through the ephemeralcontainers subresource; a manifest cannot create or change it"
 		return d
 	}
-	f := facts{cmd: readCommand(c), observed: ev != nil && ev.Pods > 0, held: holdings(pod, c, opt.RuleSets())}
+	f := facts{cmd: readCommand(c), observed: ev != nil && (ev.Pods > 0 || ev.Traced > 0), held: holdings(pod, c, opt.RuleSets())}
 	f.img, f.imgKnown = lookupImage(c.Image, c.Name)
 	privileged := c.SC.Privileged != nil && *c.SC.Privileged
 	addsAll := hasAll(c.SC.Add)
@@ -137,7 +139,7 @@ func Decide(pod Pod, c Container, ev *Evidence, opt Options) Decision {
 	portNeeds(pod, c, ev, &d, addNeed)
 	fileCaps := capset.Set(0)
 	if ev != nil {
-		fileCaps = observedNeeds(ev, &d, addNeed)
+		fileCaps = observedNeeds(ev, opt, &d, addNeed)
 	}
 	if startsAsRoot {
 		for _, n := range f.cmd.needs {
@@ -169,6 +171,9 @@ func Decide(pod Pod, c Container, ev *Evidence, opt Options) Decision {
 
 	if opt.FixLevel && fixLevel(pod, c, opt.Level, &d, uid, nonRootFlag) {
 		nonRoot = true
+	}
+	if nonRoot && ev != nil {
+		rootOnlyTraced(ev, &d, who)
 	}
 	escalation(c, f, opt, &d, nonRoot, who, fileCaps)
 	if privileged {
@@ -287,15 +292,11 @@ func declares(c Container, port int) bool {
 
 // observedNeeds turns evidence into needs and returns the capabilities that non-root processes
 // hold through file capabilities.
-func observedNeeds(ev *Evidence, d *Decision, addNeed func(need)) capset.Set {
-	for _, n := range ev.Needs {
-		if name, ok := capset.Normalize(n.Name); ok && name != "ALL" {
-			addNeed(need{name, SourceTraced, clean(n.Reason)})
-		}
-	}
+func observedNeeds(ev *Evidence, opt Options, d *Decision, addNeed func(need)) capset.Set {
+	tracedNeeds(ev, opt, d, addNeed)
 	d.Notes = append(d.Notes, ev.Notes...)
 	if ev.Pods == 0 {
-		if len(ev.Needs) == 0 {
+		if len(ev.Needs) == 0 && ev.Traced == 0 {
 			d.Notes = append(d.Notes, "no running pod could be read: nothing was observed")
 		}
 		return 0
@@ -427,6 +428,10 @@ func addList(c Container, needs map[string][]need, h held, opt Options, d *Decis
 		case h.every.Has(cp):
 			d.Capabilities = append(d.Capabilities, CapReason{name, ActionAdded, n.source, reason})
 			out = append(out, name)
+		case !h.some.Has(cp) && n.source == SourceTraced:
+			if tracedBeyondSpec(c, name, reason, h, cp, d) {
+				out = append(out, name)
+			}
 		case !h.some.Has(cp):
 			why := notHeld(c, "", name, h, cp)
 			notAdded[why] = append(notAdded[why], fmt.Sprintf("%s (%s)", name, reason))

@@ -28,14 +28,22 @@ type Evidence struct {
 	Notes []string `json:"notes,omitempty"`
 	// Needs are capabilities a trace of the workload's capability checks saw it use (issue 13:
 	// `harden --trace`, `--evidence TRACE.json`); each becomes a need with source "traced",
-	// whether or not running pods were read.
+	// whether or not running pods were read. Refused ones (Denied) are added only with
+	// Options.AddDenied.
 	Needs []TracedNeed `json:"needs,omitempty"`
+	// Traced counts the pods whose capability checks were traced.
+	Traced int `json:"traced,omitempty"`
 }
 
-// TracedNeed is one capability a trace saw used, and what used it.
+// TracedNeed is one capability a trace saw used (or refused), and what asked for it.
 type TracedNeed struct {
 	Name   string `json:"name"`   // NET_BIND_SERVICE
 	Reason string `json:"reason"` // "bind(2) of port 80 by nginx (pid 1)"
+	// Denied: the workload asked for it and was refused; it ran without it.
+	Denied bool `json:"denied,omitempty"`
+	// OnlyAsRoot: every check came from a process running as uid 0, so in a container made
+	// non-root the capability would not be effective by adding it.
+	OnlyAsRoot bool `json:"onlyAsRoot,omitempty"`
 }
 
 // Observation is one container in one running pod, as the collector read it.

@@ -42,6 +42,9 @@ type Container struct {
 	Container   string `json:"container"`
 	ContainerID string `json:"containerID,omitempty"` // as status.containerStatuses[].containerID
 	Node        string `json:"node,omitempty"`
+	// Workload is the object that runs the pod (see Workload); harden --evidence matches traces
+	// to manifests by it.
+	Workload *Workload `json:"workload,omitempty"`
 
 	// Kernel says how the node traced; absent when it could not (Error says why).
 	Kernel *Kernel `json:"kernel,omitempty"`

@@ -3,7 +3,7 @@
 # would start (containerd, etcd) are held back with a temporary policy-rc.d: the harness runs its
 # own instances with private state, and a system etcd would take the ports we use.
 set -euo pipefail
-PKGS="containerd runc etcd-server busybox-static iptables containernetworking-plugins jq libcap2-bin openssl curl iproute2 ca-certificates procps"
+PKGS="containerd runc etcd-server busybox-static iptables containernetworking-plugins jq libcap2-bin openssl curl iproute2 ca-certificates procps bpftool"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

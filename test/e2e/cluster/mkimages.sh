@@ -7,6 +7,8 @@
 #                               cap_net_bind_service+ep (security.capability xattr kept in the layer)
 #   docker.io/local/noshell:v1  only /sleeper (static Go, test/e2e/images/sleeper): no sh, no cat
 #   docker.io/local/pause:v1    the same layer, used as the pod sandbox image
+#   docker.io/local/capworker:v1 only /capworker (static Go, test/e2e/images/capworker) and /tmp:
+#                               chowns, binds port 80 and asks for SYS_TIME every 2 s (issue 13)
 #   docker.io/local/hostile-{flood,hang,forged}:v1
 #                               only /bin/sh, a static Go program (test/e2e/images/hostilesh) that
 #                               floods, never answers, or forges a probe answer (issue 7)
@@ -49,6 +51,10 @@ SLEEPER=$W/sleeper-root
 mkdir -p "$SLEEPER"
 (cd "$HERE/../images/sleeper" && CGO_ENABLED=0 GOOS=linux GOARCH=$ARCH go build -trimpath -ldflags '-s -w' -o "$SLEEPER/sleeper" .)
 
+CAPWORKER=$W/capworker-root
+mkroot "$CAPWORKER"
+(cd "$HERE/../images/capworker" && CGO_ENABLED=0 GOOS=linux GOARCH=$ARCH go build -trimpath -ldflags '-s -w' -o "$CAPWORKER/capworker" .)
+
 for m in flood hang forged; do
   mkdir -p "$W/hostile-$m-root/bin"
   (cd "$HERE/../images/hostilesh" && CGO_ENABLED=0 GOOS=linux GOARCH=$ARCH go build -trimpath -ldflags "-s -w -X main.mode=$m" -o "$W/hostile-$m-root/bin/sh" .)
@@ -80,6 +86,7 @@ mkarchive docker.io/local/capsh:v1   "$CAPSH"   '["/bin/sleep","2147483647"]' "$
 mkarchive docker.io/local/filecap:v1 "$FILECAP" '["/bin/sleep","2147483647"]' "$D/filecap.tar"
 mkarchive docker.io/local/noshell:v1 "$SLEEPER" '["/sleeper"]'               "$D/noshell.tar"
 mkarchive docker.io/local/pause:v1   "$SLEEPER" '["/sleeper"]'               "$D/pause.tar"
+mkarchive docker.io/local/capworker:v1 "$CAPWORKER" '["/capworker"]'        "$D/capworker.tar"
 for m in flood hang forged; do
   mkarchive docker.io/local/hostile-$m:v1 "$W/hostile-$m-root" '["/bin/sh"]' "$D/hostile-$m.tar"
 done
