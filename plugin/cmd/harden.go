@@ -14,6 +14,7 @@ import (
 
 	"github.com/kubectl-caps/kubectl-caps/plugin/harden"
 	"github.com/kubectl-caps/kubectl-caps/plugin/harden/policy"
+	"github.com/kubectl-caps/kubectl-caps/plugin/scan"
 	"github.com/kubectl-caps/kubectl-caps/plugin/trace/tracenodes"
 )
 
@@ -34,8 +35,12 @@ type HardenOptions struct {
 	Output     string
 	ReportFile string
 	Observe    bool
+	// Via chooses how the running pods are read for --observe and live objects: exec (the
+	// container's own sh) or node (one agent pod per node, as show --via node).
+	Via string
 	// Trace records each workload's capability checks for this long (harden --trace); Evidence
-	// are traces saved with `trace -o json`; Agent configures --trace's agent pods.
+	// are traces saved with `trace -o json`; Agent configures the agent pods of --trace and
+	// --via node.
 	Trace    time.Duration
 	Evidence []string
 	Agent    AgentOptions
@@ -51,7 +56,7 @@ type HardenOptions struct {
 }
 
 func NewHardenOptions(streams genericiooptions.IOStreams) *HardenOptions {
-	return &HardenOptions{IOStreams: streams, Agent: newAgentOptions()}
+	return &HardenOptions{IOStreams: streams, Via: viaExec, Agent: newAgentOptions()}
 }
 
 func NewCmdHarden(f cmdutil.Factory, streams genericiooptions.IOStreams) *cobra.Command {
@@ -65,7 +70,8 @@ what the manifest's own command runs (chown, iptables, ip, ping, su-exec, mount,
 upstream entrypoint of a well-known image needs (a cited table: nginx, httpd, php:apache,
 postgres, mysql, redis, kube-vip, ingress-nginx, CNI agents, ...), a capability the manifest adds
 on purpose (kept, and reported when risky; --strict removes those without evidence), what the
-running pods were seen doing (--observe), or exactly what a trace of their capability checks saw
+running pods were seen doing (--observe; --via node reads them from the node, also without a
+shell in the image), or exactly what a trace of their capability checks saw
 them use (--trace 60s records one now, like kubectl caps trace; --evidence FILE reads one saved
 with trace -o json), each with the process and syscall that used it. Capabilities the trace saw
 refused are reported, and added only with --add-denied. It sets allowPrivilegeEscalation: false,
@@ -80,7 +86,8 @@ Only securityContext lines change: comments, key order, quoting, indentation, fl
 document separators and line endings stay as they are; JSON stays JSON. Containers with
 privileged: true or add: [ALL] are left alone unless --drop-privileged is given. A kustomization
 directory is rendered with kubectl kustomize. A live object (TYPE/NAME) is read from the cluster
-and printed as a clean manifest; nothing is ever written to the cluster.
+and printed as a clean manifest; nothing is written to the cluster but the short-lived agent
+pods of --via node and --trace.
 
 The report on stderr says, per container, what changed and why.`,
 		Example: `  # Print hardened manifests
@@ -133,13 +140,15 @@ The report on stderr says, per container, what changed and why.`,
 	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "output format: empty for the hardened manifests, 'patch' for a Kustomize Component holding one patch per workload (strategic merge for built-in kinds, JSON 6902 for custom resources), 'sarif' (with --check) for code scanning")
 	cmd.Flags().StringVar(&o.ReportFile, "report", "", "also write the report as JSON to this file")
 	cmd.Flags().BoolVar(&o.Observe, "observe", false, "read the running pods of each workload and derive needed capabilities from what their processes do")
+	cmd.Flags().StringVar(&o.Via, "via", o.Via, "how --observe and live objects read the running pods: exec (run the container's own sh, cat or capsh) or node (one short-lived agent pod per node, as show --via node: works without a shell and cannot be forged by the image; creates and deletes pods)")
+	_ = cmd.RegisterFlagCompletionFunc("via", fixedCompletion(viaExec, viaNode))
 	cmd.Flags().DurationVar(&o.Trace, "trace", 0, "record each workload's capability checks for this long (like kubectl caps trace: a privileged agent pod per node) and add exactly the capabilities its containers used")
 	cmd.Flags().StringArrayVar(&o.Evidence, "evidence", nil, "a `TRACE.json` saved with kubectl caps trace -o json: add exactly the capabilities each traced container used (repeatable)")
 	cmd.Flags().BoolVar(&o.AddDenied, "add-denied", false, "with --trace or --evidence, also add the capabilities the trace saw refused: a first-time grant, on purpose")
 	o.Agent.addFlags(cmd, f, agentHelp{
-		namespace: "with --trace: the namespace for the privileged agent pods (default: the current namespace; its Pod Security level must be privileged)",
-		image:     "with --trace: the agent image (a mirror of the default in an air-gapped cluster)",
-		timeout:   "with --trace: give up on one node's agent when its image pull and start take longer than this",
+		namespace: "with --trace or --via node: the namespace for the agent pods (default: the current namespace; its Pod Security level must be privileged)",
+		image:     "with --trace or --via node: the agent image (a mirror of the default in an air-gapped cluster)",
+		timeout:   "with --trace or --via node: give up on one node's agent when its image pull and start take longer than this",
 	})
 	cmd.Flags().BoolVar(&o.Strict, "strict", false, "remove capabilities the manifest adds when nothing shows they are needed")
 	cmd.Flags().BoolVar(&o.DropPrivileged, "drop-privileged", false, "harden privileged containers and those adding ALL too (privileged: false, drop ALL, the capabilities harden can derive; the report says what is likely missing)")
@@ -187,7 +196,13 @@ func (o *HardenOptions) Complete(f cmdutil.Factory, cmd *cobra.Command, args []s
 		}
 	}
 	if live || o.Observe {
-		p, err := newPipeline(f, execOptions{}, "")
+		var p *scan.Pipeline
+		var err error
+		if o.Via == viaNode {
+			p, err = newNodePipeline(f, nodeOptions{Namespace: o.Agent.Namespace, Image: o.Agent.Image, Timeout: o.Agent.Timeout}, "", o.ErrOut)
+		} else {
+			p, err = newPipeline(f, execOptions{}, "")
+		}
 		if err != nil {
 			return err
 		}
@@ -255,10 +270,14 @@ func (o *HardenOptions) Validate() error {
 		return fmt.Errorf("--trace: %v", validTraceFor(o.Trace))
 	case o.AddDenied && o.Trace == 0 && len(o.Evidence) == 0:
 		return fmt.Errorf("--add-denied needs --trace or --evidence")
-	case len(o.Agent.set) > 0 && o.Trace == 0:
-		return fmt.Errorf("%s applies to --trace only", strings.Join(o.Agent.set, ", "))
+	case o.Via != viaExec && o.Via != viaNode:
+		return fmt.Errorf("unknown --via %q: use exec or node", o.Via)
+	case o.Via == viaNode && !live && !o.Observe:
+		return fmt.Errorf("--via node reads running pods: use it with --observe or a live object (TYPE/NAME)")
+	case len(o.Agent.set) > 0 && o.Trace == 0 && o.Via != viaNode:
+		return fmt.Errorf("%s applies to --trace and --via node only", strings.Join(o.Agent.set, ", "))
 	}
-	if o.Trace != 0 {
+	if o.Trace != 0 || o.Via == viaNode {
 		if err := o.Agent.validate(); err != nil {
 			return err
 		}

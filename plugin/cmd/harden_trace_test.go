@@ -127,7 +127,7 @@ func TestHardenTraceFlags(t *testing.T) {
 		{[]string{"-f", "-", "--evidence", bad}, `not a capability trace: apiVersion "caps.kubectl.io/v1alpha1" kind "CapabilityReport"`},
 		{[]string{"-f", "-", "--evidence", "/nonexistent.json"}, "--evidence: open /nonexistent.json"},
 		{[]string{"-f", "-", "--add-denied"}, "--add-denied needs --trace or --evidence"},
-		{[]string{"-f", "-", "--agent-namespace", "x"}, "--agent-namespace applies to --trace only"},
+		{[]string{"-f", "-", "--agent-namespace", "x"}, "--agent-namespace applies to --trace and --via node only"},
 		{[]string{"-f", "-", "--trace", "0.5s"}, "--trace: --for must be between 1s"},
 		{[]string{"-f", "-", "--trace", "1m", "--evidence", bad}, "not both"},
 	} {

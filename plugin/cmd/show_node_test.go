@@ -284,3 +284,42 @@ func TestShowViaFlags(t *testing.T) {
 		}
 	}
 }
+
+// harden --via node observes the running pods through the node reader, as show --via node does:
+// web/c0 runs as uid 1025 with NET_BIND_SERVICE effective from its binary's file capabilities,
+// which the exec reader could only see with a shell in the image. No exec, one agent per node,
+// none left.
+func TestHardenViaNode(t *testing.T) {
+	s := startNode(t, fakeagent.Options{Start: 10 * time.Millisecond})
+	out, stderr, code := runCaps(t, s, "harden", "pod/web", "--via", "node")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if strings.Count(out, "- NET_BIND_SERVICE") != 1 {
+		t.Errorf("hardened manifest lacks c0's NET_BIND_SERVICE:\n%s", out)
+	}
+	if !strings.Contains(stderr, "NET_BIND_SERVICE added (observed)") {
+		t.Errorf("report does not say NET_BIND_SERVICE was observed:\n%s", stderr)
+	}
+	for _, q := range s.Requests() {
+		if q.IsExec() {
+			t.Errorf("harden --via node exec'd: %s", q)
+		}
+	}
+	if left := agentPodsLeft(t, s, "default"); len(left) != 0 {
+		t.Errorf("agent pods left: %v", left)
+	}
+
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"harden", "-f", "-", "--via", "node"}, "--via node reads running pods: use it with --observe or a live object"},
+		{[]string{"harden", "pod/web", "--via", "ssh"}, `unknown --via "ssh"`},
+	} {
+		_, stderr, code := runCaps(t, s, tc.args...)
+		if code != 2 || !strings.Contains(stderr, tc.want) {
+			t.Errorf("%v: exit %d, stderr %q; want %q", tc.args, code, stderr, tc.want)
+		}
+	}
+}

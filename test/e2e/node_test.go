@@ -435,3 +435,31 @@ func kubectlInterrupt(t *testing.T, afterSecs int, args ...string) result {
 	}
 	return r
 }
+
+// TestHardenViaNode: harden's live evidence read from the node. The capworker image has no
+// shell, so over exec harden sees nothing of it; with --via node the agent reads its socket
+// listening on port 80 and harden adds NET_BIND_SERVICE, saying it was observed. No agent pod is
+// left.
+func TestHardenViaNode(t *testing.T) {
+	t.Parallel()
+	ns := namespace(t, "harden-node")
+	apply(t, ns, workerDeployment(""))
+	waitSelectorReady(t, ns, "app=worker", 2)
+
+	overExec := kubectl(t, "caps", "harden", "deploy/worker", "-n", ns)
+	if !strings.Contains(overExec.stderr, "no /bin/sh, cat or capsh in the image") || strings.Contains(overExec.stdout, "NET_BIND_SERVICE") {
+		t.Errorf("over exec, harden should see nothing of the shell-less capworker:\n%s", overExec)
+	}
+	r := kubectl(t, "caps", "harden", "deploy/worker", "-n", ns, "--via", "node")
+	t.Logf("harden --via node: exit %d\n%s", r.code, r.stderr)
+	if r.code != 0 {
+		t.Fatalf("harden --via node: %s", r)
+	}
+	if !strings.Contains(r.stdout, "add:\n") || strings.Count(r.stdout, "- NET_BIND_SERVICE") != 1 {
+		t.Errorf("hardened manifest does not add NET_BIND_SERVICE:\n%s", r.stdout)
+	}
+	if !strings.Contains(r.stderr, "NET_BIND_SERVICE added (observed): listening on port 80") {
+		t.Errorf("report does not say why NET_BIND_SERVICE was added:\n%s", r.stderr)
+	}
+	noAgentLeft(t, ns)
+}
