@@ -13,13 +13,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 	"sync"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/rand"
 	"k8s.io/client-go/kubernetes"
 
@@ -60,13 +57,6 @@ type Reader struct {
 
 var _ scan.Reader = (*Reader)(nil)
 
-// nodeJob is the targets of one node.
-type nodeJob struct {
-	node    string
-	targets []int // indexes into the targets
-	ids     []containerid.ID
-}
-
 // Read starts the agents, one per node, and returns one result per target.
 func (r *Reader) Read(ctx context.Context, targets []scan.Target, done func(i int, res scan.Result)) []scan.Result {
 	results := make([]scan.Result, len(targets))
@@ -79,7 +69,13 @@ func (r *Reader) Read(ctx context.Context, targets []scan.Target, done func(i in
 			done(i, res)
 		}
 	}
-	jobs := r.plan(targets, finish)
+	placed := make([]agentpod.Placed, len(targets))
+	for i, t := range targets {
+		placed[i] = agentpod.Placed{Node: t.Node, ContainerID: t.ContainerID}
+	}
+	jobs := agentpod.ByNode(placed, func(i int, why string) {
+		finish(i, scan.Result{Target: targets[i], Err: errors.New(why)})
+	})
 	if len(jobs) == 0 {
 		return results
 	}
@@ -91,13 +87,13 @@ func (r *Reader) Read(ctx context.Context, targets []scan.Target, done func(i in
 	if n, err := agentpod.CleanStale(ctx, r.Client, r.Namespace, now()); err == nil && n > 0 {
 		r.warn(fmt.Sprintf("deleted %d agent pods an earlier run left in namespace %q", n, r.Namespace))
 	}
-	nodes := r.nodes(ctx)
+	nodes := agentpod.Nodes(ctx, r.Client)
 	runID := rand.String(8)
 
 	// A cause that fails every node the same way (Pod Security, RBAC) stops further creates.
 	var fatalMu sync.Mutex
 	var fatal error
-	work := make(chan *nodeJob)
+	work := make(chan *agentpod.NodeJob)
 	var wg sync.WaitGroup
 	n := r.Concurrency
 	if n <= 0 {
@@ -115,7 +111,7 @@ func (r *Reader) Read(ctx context.Context, targets []scan.Target, done func(i in
 					r.failAll(j, targets, f, finish)
 					continue
 				}
-				if why := UnreadableNode(nodes[j.node]); why != "" {
+				if why := agentpod.Unusable(nodes[j.Node]); why != "" {
 					r.failAll(j, targets, errors.New(why), finish)
 					continue
 				}
@@ -146,83 +142,14 @@ feed:
 	return results
 }
 
-// plan validates every target's container ID and groups the targets by node; a target that
-// cannot be read from its node is finished at once.
-func (r *Reader) plan(targets []scan.Target, finish func(int, scan.Result)) []*nodeJob {
-	byNode := map[string]*nodeJob{}
-	for i, t := range targets {
-		if t.Node == "" {
-			finish(i, scan.Result{Target: t, Err: errors.New("the pod is not on a node yet")})
-			continue
-		}
-		if t.ContainerID == "" {
-			finish(i, scan.Result{Target: t, Err: errors.New("the pod status lists no container ID yet")})
-			continue
-		}
-		id, err := containerid.Parse(t.ContainerID)
-		if err != nil {
-			finish(i, scan.Result{Target: t, Err: fmt.Errorf("the node agent reads containers of containerd, CRI-O and Docker only: %w", err)})
-			continue
-		}
-		j := byNode[t.Node]
-		if j == nil {
-			j = &nodeJob{node: t.Node}
-			byNode[t.Node] = j
-		}
-		j.targets = append(j.targets, i)
-		j.ids = append(j.ids, id)
-	}
-	jobs := make([]*nodeJob, 0, len(byNode))
-	for _, j := range byNode {
-		jobs = append(jobs, j)
-	}
-	sort.Slice(jobs, func(a, b int) bool { return jobs[a].node < jobs[b].node })
-	return jobs
-}
-
-// nodes lists the nodes once to tell NotReady and Windows nodes; without permission every node
-// is tried.
-func (r *Reader) nodes(ctx context.Context) map[string]*corev1.Node {
-	out := map[string]*corev1.Node{}
-	list, err := r.Client.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
-	if err != nil {
-		return out
-	}
-	for i := range list.Items {
-		out[list.Items[i].Name] = &list.Items[i]
-	}
-	return out
-}
-
-// UnreadableNode says why no agent should start on a node, "" when it can be tried (a nil node,
-// unknown because nodes cannot be listed, is tried). The trace agent skips the same nodes.
-func UnreadableNode(n *corev1.Node) string {
-	if n == nil {
-		return ""
-	}
-	if n.Labels["kubernetes.io/os"] == "windows" || strings.EqualFold(n.Status.NodeInfo.OperatingSystem, "windows") {
-		return fmt.Sprintf("node %s runs Windows: the node agent reads Linux /proc", n.Name)
-	}
-	for _, c := range n.Status.Conditions {
-		if c.Type == corev1.NodeReady && c.Status != corev1.ConditionTrue {
-			why := c.Reason
-			if why == "" {
-				why = "Ready=" + string(c.Status)
-			}
-			return fmt.Sprintf("node %s is not Ready (%s): no agent was started there", n.Name, why)
-		}
-	}
-	return ""
-}
-
 // readNode runs the agent on one node and finishes its targets. It returns the agent's error.
-func (r *Reader) readNode(ctx context.Context, j *nodeJob, targets []scan.Target, runID string, finish func(int, scan.Result)) error {
+func (r *Reader) readNode(ctx context.Context, j *agentpod.NodeJob, targets []scan.Target, runID string, finish func(int, scan.Result)) error {
 	timeout := r.Timeout
 	if timeout <= 0 {
 		timeout = DefaultTimeout
 	}
 	spec := agentpod.Spec{
-		Namespace: r.Namespace, Node: j.node, Image: r.Image, Args: Args(j.node, j.ids), Mode: "read", RunID: runID,
+		Namespace: r.Namespace, Node: j.Node, Image: r.Image, Args: Args(j.Node, j.IDs), Mode: "read", RunID: runID,
 		Capabilities: agentpod.ReadCapabilities,
 		// The kubelet's own safety net, should the plugin be killed: the timeout plus a margin for
 		// the image pull the timeout already covers.
@@ -239,26 +166,26 @@ func (r *Reader) readNode(ctx context.Context, j *nodeJob, targets []scan.Target
 	}
 	doc, derr := nodereading.Decode(out.Log)
 	if derr != nil {
-		r.failAll(j, targets, answerError(j.node, out, derr), finish)
+		r.failAll(j, targets, answerError(j.Node, out, derr), finish)
 		return derr
 	}
 	if doc.Error != "" {
-		r.failAll(j, targets, fmt.Errorf("the agent on node %s could not read: %s", j.node, termsafe.Clean(doc.Error)), finish)
+		r.failAll(j, targets, fmt.Errorf("the agent on node %s could not read: %s", j.Node, termsafe.Clean(doc.Error)), finish)
 		return nil
 	}
 	for _, p := range doc.Problems {
-		r.warn(fmt.Sprintf("node %s: %s", j.node, termsafe.Clip(termsafe.Clean(p), 300)))
+		r.warn(fmt.Sprintf("node %s: %s", j.Node, termsafe.Clip(termsafe.Clean(p), 300)))
 	}
-	snaps := Snapshots(doc, j.ids)
-	for k, i := range j.targets {
+	snaps := Snapshots(doc, j.IDs)
+	for k, i := range j.Targets {
 		t := targets[i]
 		s := snaps[k]
 		if s == nil || len(s.Procs) == 0 {
-			finish(i, scan.Result{Target: t, Attempts: []string{"node: agent on " + j.node},
-				Err: fmt.Errorf("no process of this container was found on node %s (it exited or restarted since it was listed)", j.node)})
+			finish(i, scan.Result{Target: t, Attempts: []string{"node: agent on " + j.Node},
+				Err: fmt.Errorf("no process of this container was found on node %s (it exited or restarted since it was listed)", j.Node)})
 			continue
 		}
-		finish(i, scan.Result{Target: t, Reading: s, Attempts: []string{"node: agent on " + j.node}})
+		finish(i, scan.Result{Target: t, Reading: s, Attempts: []string{"node: agent on " + j.Node}})
 	}
 	return nil
 }
@@ -277,8 +204,8 @@ func Args(node string, ids []containerid.ID) []string {
 	return args
 }
 
-func (r *Reader) failAll(j *nodeJob, targets []scan.Target, err error, finish func(int, scan.Result)) {
-	for _, i := range j.targets {
+func (r *Reader) failAll(j *agentpod.NodeJob, targets []scan.Target, err error, finish func(int, scan.Result)) {
+	for _, i := range j.Targets {
 		finish(i, scan.Result{Target: targets[i], Err: err})
 	}
 }

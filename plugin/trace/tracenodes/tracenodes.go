@@ -15,13 +15,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 	"sync"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/rand"
 	"k8s.io/client-go/kubernetes"
 
@@ -99,13 +96,6 @@ type Result struct {
 	Interrupted bool
 }
 
-// nodeJob is the targets of one node.
-type nodeJob struct {
-	node    string
-	targets []int
-	ids     []containerid.ID
-}
-
 // outcome is how one target ended, before grouping.
 type outcome struct {
 	row    tracereport.Container
@@ -122,7 +112,11 @@ func (r *Runner) Run(ctx context.Context, targets []Target) *Result {
 		defer mu.Unlock()
 		outcomes[i] = o
 	}
-	jobs := r.plan(targets, set)
+	placed := make([]agentpod.Placed, len(targets))
+	for i, t := range targets {
+		placed[i] = agentpod.Placed{Node: t.Node, ContainerID: t.ContainerID}
+	}
+	jobs := agentpod.ByNode(placed, func(i int, why string) { set(i, outcome{err: why}) })
 	res := &Result{Trace: tracereport.New()}
 	var longest time.Duration
 	if len(jobs) > 0 {
@@ -134,11 +128,11 @@ func (r *Runner) Run(ctx context.Context, targets []Target) *Result {
 		if n, err := agentpod.CleanStale(ctx, r.Client, r.Namespace, now()); err == nil && n > 0 {
 			r.warn(fmt.Sprintf("deleted %d agent pods an earlier run left in namespace %q", n, r.Namespace))
 		}
-		nodes := r.nodes(ctx)
+		nodes := agentpod.Nodes(ctx, r.Client)
 		runID := rand.String(8)
 		var fatalMu sync.Mutex
 		var fatal *outcome
-		work := make(chan *nodeJob)
+		work := make(chan *agentpod.NodeJob)
 		var wg sync.WaitGroup
 		n := r.Concurrency
 		if n <= 0 {
@@ -157,10 +151,10 @@ func (r *Runner) Run(ctx context.Context, targets []Target) *Result {
 						r.failAll(j, targets, *f, set)
 						continue
 					case ctx.Err() != nil:
-						r.failAll(j, targets, outcome{err: "interrupted before the agent started on node " + j.node}, set)
+						r.failAll(j, targets, outcome{err: "interrupted before the agent started on node " + j.Node}, set)
 						continue
 					}
-					if why := nodereader.UnreadableNode(nodes[j.node]); why != "" {
+					if why := agentpod.Unusable(nodes[j.Node]); why != "" {
 						r.failAll(j, targets, outcome{err: why}, set)
 						continue
 					}
@@ -217,49 +211,6 @@ func (r *Runner) Run(ctx context.Context, targets []Target) *Result {
 	return res
 }
 
-// plan validates every target's container ID and groups the targets by node.
-func (r *Runner) plan(targets []Target, set func(int, outcome)) []*nodeJob {
-	byNode := map[string]*nodeJob{}
-	for i, t := range targets {
-		if t.Node == "" {
-			set(i, outcome{err: "the pod is not on a node yet"})
-			continue
-		}
-		id, err := containerid.Parse(t.ContainerID)
-		if err != nil {
-			set(i, outcome{err: "the trace agent finds containers of containerd, CRI-O and Docker only: " + err.Error()})
-			continue
-		}
-		j := byNode[t.Node]
-		if j == nil {
-			j = &nodeJob{node: t.Node}
-			byNode[t.Node] = j
-		}
-		j.targets = append(j.targets, i)
-		j.ids = append(j.ids, id)
-	}
-	jobs := make([]*nodeJob, 0, len(byNode))
-	for _, j := range byNode {
-		jobs = append(jobs, j)
-	}
-	sort.Slice(jobs, func(a, b int) bool { return jobs[a].node < jobs[b].node })
-	return jobs
-}
-
-// nodes lists the nodes once to skip NotReady and Windows ones; without permission every node is
-// tried.
-func (r *Runner) nodes(ctx context.Context) map[string]*corev1.Node {
-	out := map[string]*corev1.Node{}
-	list, err := r.Client.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
-	if err != nil {
-		return out
-	}
-	for i := range list.Items {
-		out[list.Items[i].Name] = &list.Items[i]
-	}
-	return out
-}
-
 // Args are the trace agent's arguments for a node's containers.
 func Args(node string, ids []containerid.ID, d time.Duration, kernelPath string) []string {
 	args := []string{"agent", "trace", "--node", node, "--for", d.String()}
@@ -291,15 +242,15 @@ func (r *Runner) timeouts() (run, deadline time.Duration) {
 
 // traceNode runs the agent of one node and sets its targets' outcomes. It returns how long the
 // agent recorded, and the failure that cost every target of the node, if one did.
-func (r *Runner) traceNode(ctx context.Context, j *nodeJob, targets []Target, runID string, set func(int, outcome)) (time.Duration, *outcome) {
+func (r *Runner) traceNode(ctx context.Context, j *agentpod.NodeJob, targets []Target, runID string, set func(int, outcome)) (time.Duration, *outcome) {
 	run, deadline := r.timeouts()
 	spec := agentpod.Spec{
-		Namespace: r.Namespace, Node: j.node, Image: r.Image, Args: Args(j.node, j.ids, r.For, r.KernelPath),
+		Namespace: r.Namespace, Node: j.Node, Image: r.Image, Args: Args(j.Node, j.IDs, r.For, r.KernelPath),
 		Mode: Mode, RunID: runID, Privileged: true, Deadline: deadline, StopGrace: StopGrace,
 	}
 	runner := &agentpod.Runner{Client: r.Client, Timeout: run, MaxLog: traceMaxBytes}
 	if r.Recording != nil {
-		runner.Started = func() { r.Recording(j.node) }
+		runner.Started = func() { r.Recording(j.Node) }
 	}
 	out, err := runner.Run(ctx, spec)
 	if out != nil && out.LeftBehind != nil {
@@ -307,13 +258,13 @@ func (r *Runner) traceNode(ctx context.Context, j *nodeJob, targets []Target, ru
 	}
 	// Interrupted (context.Canceled) still leaves the summary the agent printed on SIGTERM.
 	if err != nil && !(errors.Is(err, context.Canceled) && out != nil && len(out.Log) > 0) {
-		o := failure(err, r.Namespace, j.node)
+		o := failure(err, r.Namespace, j.Node)
 		r.failAll(j, targets, o, set)
 		return 0, &o
 	}
 	tr, derr := tracereport.Decode(bytes.NewReader(out.Log))
 	if derr != nil {
-		o := outcome{err: answerError(j.node, out, derr)}
+		o := outcome{err: answerError(j.Node, out, derr)}
 		r.failAll(j, targets, o, set)
 		return 0, &o
 	}
@@ -325,10 +276,10 @@ func (r *Runner) traceNode(ctx context.Context, j *nodeJob, targets []Target, ru
 			}
 		}
 	}
-	for k, i := range j.targets {
-		c, ok := rows[j.ids[k].Hex]
+	for k, i := range j.Targets {
+		c, ok := rows[j.IDs[k].Hex]
 		if !ok {
-			set(i, outcome{err: fmt.Sprintf("the trace agent on node %s printed no row for this container", j.node)})
+			set(i, outcome{err: fmt.Sprintf("the trace agent on node %s printed no row for this container", j.Node)})
 			continue
 		}
 		c.Error = termsafe.Clean(c.Error)
@@ -342,8 +293,8 @@ func (r *Runner) traceNode(ctx context.Context, j *nodeJob, targets []Target, ru
 // (traceagent.MaxBytes), which this package does not import (it is the node side).
 const traceMaxBytes = 32 << 20
 
-func (r *Runner) failAll(j *nodeJob, targets []Target, o outcome, set func(int, outcome)) {
-	for _, i := range j.targets {
+func (r *Runner) failAll(j *agentpod.NodeJob, targets []Target, o outcome, set func(int, outcome)) {
+	for _, i := range j.Targets {
 		set(i, o)
 	}
 }
