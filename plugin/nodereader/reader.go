@@ -17,7 +17,6 @@ import (
 	"sync"
 	"time"
 
-	"k8s.io/apimachinery/pkg/util/rand"
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/kubectl-caps/kubectl-caps/plugin/agentpod"
@@ -79,66 +78,17 @@ func (r *Reader) Read(ctx context.Context, targets []scan.Target, done func(i in
 	if len(jobs) == 0 {
 		return results
 	}
-	now := time.Now
-	if r.Now != nil {
-		now = r.Now
-	}
-	// Leftovers of a killed run: best effort, a refused list only means no cleanup.
-	if n, err := agentpod.CleanStale(ctx, r.Client, r.Namespace, now()); err == nil && n > 0 {
-		r.warn(fmt.Sprintf("deleted %d agent pods an earlier run left in namespace %q", n, r.Namespace))
-	}
-	nodes := agentpod.Nodes(ctx, r.Client)
-	runID := rand.String(8)
-
-	// A cause that fails every node the same way (Pod Security, RBAC) stops further creates.
-	var fatalMu sync.Mutex
-	var fatal error
-	work := make(chan *agentpod.NodeJob)
-	var wg sync.WaitGroup
 	n := r.Concurrency
 	if n <= 0 {
 		n = DefaultConcurrency
 	}
-	for w := 0; w < n && w < len(jobs); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for j := range work {
-				fatalMu.Lock()
-				f := fatal
-				fatalMu.Unlock()
-				if f != nil {
-					r.failAll(j, targets, f, finish)
-					continue
-				}
-				if why := agentpod.Unusable(nodes[j.Node]); why != "" {
-					r.failAll(j, targets, errors.New(why), finish)
-					continue
-				}
-				err := r.readNode(ctx, j, targets, runID, finish)
-				if isFatal(err) {
-					fatalMu.Lock()
-					if fatal == nil {
-						fatal = err
-					}
-					fatalMu.Unlock()
-				}
-			}
-		}()
-	}
-feed:
-	for k, j := range jobs {
-		select {
-		case work <- j:
-		case <-ctx.Done():
-			for _, rest := range jobs[k:] {
-				r.failAll(rest, targets, ctx.Err(), finish)
-			}
-			break feed
+	agents := agentpod.PerNode{Client: r.Client, Namespace: r.Namespace, Concurrency: n, Now: r.Now, Warn: r.warn}
+	agents.Run(ctx, jobs, func(ctx context.Context, j *agentpod.NodeJob, runID string) error {
+		if err := r.readNode(ctx, j, targets, runID, finish); isFatal(err) {
+			return err
 		}
-	}
-	close(work)
-	wg.Wait()
+		return nil
+	}, func(j *agentpod.NodeJob, err error) { r.failAll(j, targets, err, finish) })
 	return results
 }
 
@@ -166,7 +116,7 @@ func (r *Reader) readNode(ctx context.Context, j *agentpod.NodeJob, targets []sc
 	}
 	doc, derr := nodereading.Decode(out.Log)
 	if derr != nil {
-		r.failAll(j, targets, answerError(j.Node, out, derr), finish)
+		r.failAll(j, targets, errors.New(out.Unexpected("agent", j.Node, "a reading", derr)), finish)
 		return derr
 	}
 	if doc.Error != "" {
@@ -236,21 +186,4 @@ func shared(err error) error {
 		return &scan.SharedError{Message: err.Error()}
 	}
 	return err
-}
-
-// answerError explains output that is not a reading, with how the agent ended.
-func answerError(node string, out *agentpod.Output, err error) error {
-	how := ""
-	if e := out.Exit; e != nil {
-		how = fmt.Sprintf(" (exit code %d", e.ExitCode)
-		if e.Reason != "" {
-			how += ", " + e.Reason
-		}
-		how += ")"
-	}
-	head := string(out.Log)
-	if i := strings.IndexByte(head, '\n'); i >= 0 {
-		head = head[:i]
-	}
-	return fmt.Errorf("the agent on node %s%s did not print a reading: %v; its output starts %q", node, how, err, termsafe.Clip(termsafe.Clean(head), 120))
 }

@@ -19,7 +19,6 @@ import (
 	"sync"
 	"time"
 
-	"k8s.io/apimachinery/pkg/util/rand"
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/kubectl-caps/kubectl-caps/plugin/agentpod"
@@ -96,6 +95,11 @@ type Result struct {
 	Interrupted bool
 }
 
+// fatalOutcome carries the outcome of a cause that stops further agents (agentpod.PerNode).
+type fatalOutcome struct{ outcome }
+
+func (f fatalOutcome) Error() string { return f.err }
+
 // outcome is how one target ended, before grouping.
 type outcome struct {
 	row    tracereport.Container
@@ -120,63 +124,31 @@ func (r *Runner) Run(ctx context.Context, targets []Target) *Result {
 	res := &Result{Trace: tracereport.New()}
 	var longest time.Duration
 	if len(jobs) > 0 {
-		now := time.Now
-		if r.Now != nil {
-			now = r.Now
-		}
-		// Leftovers of a killed run: best effort, a refused list only means no cleanup.
-		if n, err := agentpod.CleanStale(ctx, r.Client, r.Namespace, now()); err == nil && n > 0 {
-			r.warn(fmt.Sprintf("deleted %d agent pods an earlier run left in namespace %q", n, r.Namespace))
-		}
-		nodes := agentpod.Nodes(ctx, r.Client)
-		runID := rand.String(8)
-		var fatalMu sync.Mutex
-		var fatal *outcome
-		work := make(chan *agentpod.NodeJob)
-		var wg sync.WaitGroup
 		n := r.Concurrency
 		if n <= 0 {
 			n = DefaultConcurrency
 		}
-		for w := 0; w < n && w < len(jobs); w++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for j := range work {
-					fatalMu.Lock()
-					f := fatal
-					fatalMu.Unlock()
-					switch {
-					case f != nil:
-						r.failAll(j, targets, *f, set)
-						continue
-					case ctx.Err() != nil:
-						r.failAll(j, targets, outcome{err: "interrupted before the agent started on node " + j.Node}, set)
-						continue
-					}
-					if why := agentpod.Unusable(nodes[j.Node]); why != "" {
-						r.failAll(j, targets, outcome{err: why}, set)
-						continue
-					}
-					d, fail := r.traceNode(ctx, j, targets, runID, set)
-					mu.Lock()
-					longest = max(longest, d)
-					mu.Unlock()
-					if fail != nil && fail.shared {
-						fatalMu.Lock()
-						if fatal == nil {
-							fatal = fail
-						}
-						fatalMu.Unlock()
-					}
-				}
-			}()
-		}
-		for _, j := range jobs {
-			work <- j // workers drain the queue even when interrupted, failing what is left
-		}
-		close(work)
-		wg.Wait()
+		agents := agentpod.PerNode{Client: r.Client, Namespace: r.Namespace, Concurrency: n, Now: r.Now, Warn: r.warn}
+		agents.Run(ctx, jobs, func(ctx context.Context, j *agentpod.NodeJob, runID string) error {
+			d, fail := r.traceNode(ctx, j, targets, runID, set)
+			mu.Lock()
+			longest = max(longest, d)
+			mu.Unlock()
+			if fail != nil && fail.shared {
+				return fatalOutcome{*fail}
+			}
+			return nil
+		}, func(j *agentpod.NodeJob, err error) {
+			var f fatalOutcome
+			switch {
+			case errors.As(err, &f):
+				r.failAll(j, targets, f.outcome, set)
+			case ctx.Err() != nil && errors.Is(err, ctx.Err()):
+				r.failAll(j, targets, outcome{err: "interrupted before the agent started on node " + j.Node}, set)
+			default:
+				r.failAll(j, targets, outcome{err: err.Error()}, set)
+			}
+		})
 		res.Interrupted = ctx.Err() != nil
 	}
 	if longest > 0 {
@@ -264,7 +236,7 @@ func (r *Runner) traceNode(ctx context.Context, j *agentpod.NodeJob, targets []T
 	}
 	tr, derr := tracereport.Decode(bytes.NewReader(out.Log))
 	if derr != nil {
-		o := outcome{err: answerError(j.Node, out, derr)}
+		o := outcome{err: out.Unexpected("trace agent", j.Node, "a trace", derr)}
 		r.failAll(j, targets, o, set)
 		return 0, &o
 	}
@@ -322,21 +294,4 @@ func failure(err error, ns, node string) outcome {
 		return outcome{err: "interrupted before the agent on node " + node + " started recording"}
 	}
 	return outcome{err: termsafe.Clean(err.Error())}
-}
-
-// answerError explains output that is not a trace, with how the agent ended.
-func answerError(node string, out *agentpod.Output, err error) string {
-	how := ""
-	if e := out.Exit; e != nil {
-		how = fmt.Sprintf(" (exit code %d", e.ExitCode)
-		if e.Reason != "" {
-			how += ", " + e.Reason
-		}
-		how += ")"
-	}
-	head := string(out.Log)
-	if i := strings.IndexByte(head, '\n'); i >= 0 {
-		head = head[:i]
-	}
-	return fmt.Sprintf("the trace agent on node %s%s did not print a trace: %v; its output starts %q", node, how, termsafe.Clip(termsafe.Clean(err.Error()), 200), termsafe.Clip(termsafe.Clean(head), 120))
 }
