@@ -33,6 +33,10 @@ func Command(m reading.Method) []string {
 //   - ip_unprivileged_port_start is read with cat when there is one: sysctl files answer a
 //     byte-at-a-time builtin read (dash, busybox) with EOF after the first byte.
 //   - printf '%s\n' rather than echo: dash's echo interprets backslashes in process names.
+//   - The tcp and tcp6 tables are skipped when /proc/net/sockstat(6) counts no TCP socket in
+//     use in this network namespace: reading them walks the host's whole established-socket hash
+//     (measured: ~5 ms of kernel time each on a 23 GB node, more than the rest of the script
+//     together), and an empty table says nothing. Listening sockets are counted in use.
 //
 // Output framing: lines starting with "@@" are markers; everything else belongs to the section the
 // last marker opened.
@@ -58,7 +62,11 @@ for d in /proc/[0-9]*; do
   done <"$d/status"
 done
 printf '@@others %s\n' "$o"
+skip=
+if [ -r /proc/net/sockstat ]; then while IFS= read -r l; do case $l in "TCP: inuse 0 "*) skip="$skip tcp";; esac; done </proc/net/sockstat; fi
+if [ -r /proc/net/sockstat6 ]; then while IFS= read -r l; do case $l in "TCP6: inuse 0") skip="$skip tcp6";; esac; done </proc/net/sockstat6; fi
 for t in tcp tcp6 udp udp6 raw raw6 packet; do
+  case "$skip " in *" $t "*) continue;; esac
   if [ -r "/proc/net/$t" ]; then
     printf '@@net %s\n' "$t"
     while IFS= read -r l; do printf '%s\n' "$l"; done <"/proc/net/$t"
