@@ -90,7 +90,8 @@ e2e: build agent-image
 	test/e2e/run.sh
 
 # Speed at scale: every package's Go benchmarks (as root they include the cost per capability
-# check with the trace program attached vs not, capstrace's BenchmarkCapabilityCheck), then
+# check with the trace program attached vs not, capstrace's BenchmarkCapabilityCheck, and the
+# trace agent's CPU and peak memory as a process, traceagent's BenchmarkAgentTrace), then
 # `show -A -o json` as a subprocess
 # against test/fakeapi holding 1,000 / 5,000 / 10,000 containers whose execs answer after 50 ms.
 # Results and how to read them: docs/performance.md. E.g. BENCH_SCALE_FLAGS='-containers 1000 -v'.

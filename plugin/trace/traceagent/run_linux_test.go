@@ -27,6 +27,13 @@ import (
 const helperEnv = "TRACEAGENT_TEST_HELPER"
 
 func TestMain(m *testing.M) {
+	if id := os.Getenv(agentEnv); id != "" {
+		if err := agentProcess(id); err != nil {
+			fmt.Fprintln(os.Stderr, "agent:", err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
 	if procs := os.Getenv(helperEnv); procs != "" {
 		if err := workload(procs, os.Getenv("TRACEAGENT_DIR")); err != nil {
 			fmt.Fprintln(os.Stderr, "helper:", err)
@@ -37,9 +44,13 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// workload joins the cgroup, then every 50 ms chowns a fresh file and binds TCP :80 (in its own
-// network namespace), until it is killed.
+// workload joins the cgroup, then every 50 ms (TRACEAGENT_INTERVAL) chowns a fresh file and
+// binds TCP :80 (in its own network namespace), until it is killed.
 func workload(procs, dir string) error {
+	interval := 50 * time.Millisecond
+	if v, err := time.ParseDuration(os.Getenv("TRACEAGENT_INTERVAL")); err == nil {
+		interval = v
+	}
 	if err := os.WriteFile(procs, []byte(strconv.Itoa(os.Getpid())), 0); err != nil {
 		return fmt.Errorf("join cgroup: %w", err)
 	}
@@ -52,6 +63,9 @@ func workload(procs, dir string) error {
 		if err := os.Chown(f, 1000, 1000); err != nil {
 			return err
 		}
+		if err := os.Remove(f); err != nil {
+			return err
+		}
 		fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM, 0)
 		if err != nil {
 			return err
@@ -60,11 +74,11 @@ func workload(procs, dir string) error {
 			return fmt.Errorf("bind :80: %w", err)
 		}
 		unix.Close(fd)
-		time.Sleep(50 * time.Millisecond)
+		time.Sleep(interval)
 	}
 }
 
-func requireTracing(t *testing.T) {
+func requireTracing(t testing.TB) {
 	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("needs root (CAP_BPF, CAP_PERFMON, CAP_SYSLOG)")
@@ -76,7 +90,7 @@ func requireTracing(t *testing.T) {
 
 // containerCgroup makes a cgroup shaped like a kubelet's container leaf,
 // /kubectl-caps-test-PID/pod<uid>/<64 hex>, runs the workload in it, and returns the container ID.
-func containerCgroup(t *testing.T) containerid.ID {
+func containerCgroup(t testing.TB, env ...string) containerid.ID {
 	t.Helper()
 	v1, err := capstrace.CgroupV1()
 	if err != nil {
@@ -90,7 +104,7 @@ func containerCgroup(t *testing.T) containerid.ID {
 	}
 	tmp := t.TempDir()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), helperEnv+"="+filepath.Join(dir, "cgroup.procs"), "TRACEAGENT_DIR="+tmp)
+	cmd.Env = append(append(os.Environ(), helperEnv+"="+filepath.Join(dir, "cgroup.procs"), "TRACEAGENT_DIR="+tmp), env...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWNET}
 	out, err := cmd.StdoutPipe()
 	if err != nil {
