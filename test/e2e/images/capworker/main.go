@@ -1,3 +1,5 @@
+//go:build linux
+
 // Command capworker is the whole userland of the e2e image local/capworker (issue 13, `kubectl
 // caps trace`): a workload whose capability needs are known exactly. Every 2 s, as root with the
 // runtime's default capabilities, it
